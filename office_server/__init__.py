@@ -1,0 +1,1 @@
+"""Loket Desa office server: requests, letters, queue and archive for one village office."""

@@ -1,0 +1,199 @@
+"""The `loket` command: server, migrate, seed-demo, create-operator, add-kiosk, ..."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from pathlib import Path
+
+from office_server.config import get_settings
+
+
+def _db():  # type: ignore[no-untyped-def]
+    from office_server.database import Database
+
+    return Database(get_settings())
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from office_server.migrate import upgrade
+
+    db = _db()
+    upgrade(db.engine)
+    print(f"Database is up to date ({_safe_url(db.url)}).")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from office_server import seed
+
+    db = _db()
+    with db.session() as session:
+        if not seed.is_empty(session):
+            if args.if_empty:
+                print("Database already has a village; demo data not added.")
+                return 0
+            print("The database already has a village profile.", file=sys.stderr)
+            return 1
+        seed.seed_demo(session)
+        session.commit()
+    print("Demo village 'Desa Sukamaju' added, with 10 letter types and demo accounts.")
+    return 0
+
+
+def cmd_create_operator(args: argparse.Namespace) -> int:
+    from office_server.errors import DomainError
+    from office_server.operators import service as operators
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if password is None:
+        password = getpass.getpass("Kata sandi: ")
+    db = _db()
+    with db.session() as session:
+        try:
+            operators.create(
+                session,
+                username=args.username,
+                full_name=args.full_name,
+                role=args.role,
+                password=password,
+                title=args.title or "",
+                nip=args.nip,
+            )
+        except DomainError as exc:
+            print(f"{exc.message} {getattr(exc, 'fields', '')}", file=sys.stderr)
+            return 1
+        session.commit()
+    print(f"Operator '{args.username}' ({args.role}) created.")
+    return 0
+
+
+def cmd_add_kiosk(args: argparse.Namespace) -> int:
+    from office_server.errors import DomainError
+    from office_server.kiosks import service as kiosks
+
+    db = _db()
+    with db.session() as session:
+        try:
+            _, key = kiosks.add(session, name=args.name)
+        except DomainError as exc:
+            print(exc.message, file=sys.stderr)
+            return 1
+        session.commit()
+    if args.key_file:
+        Path(args.key_file).write_text(key + "\n")
+        Path(args.key_file).chmod(0o600)
+        print(f"Kiosk '{args.name}' added; its API key was written to {args.key_file}.")
+    else:
+        print(f"Kiosk '{args.name}' added. Its API key (shown only once):\n{key}")
+    return 0
+
+
+def cmd_import_residents(args: argparse.Namespace) -> int:
+    from office_server.residents import service as residents
+
+    db = _db()
+    with db.session() as session:
+        try:
+            report = residents.import_csv(session=session, path=Path(args.csv))
+        except (ValueError, OSError) as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        session.commit()
+    print(f"{report.added} added, {report.updated} updated, {len(report.rejected or [])} rejected.")
+    for line, message in report.rejected or []:
+        print(f"  line {line}: {message}")
+    return 0
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from office_server import seed
+    from office_server.main import create_app
+
+    settings = get_settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_app(settings)
+    base = f"http://{host}:{port}"
+    print(f"Loket Desa office server on {base}")
+    print(f"  Resident pages:   {base}/")
+    print(f"  Operator login:   {base}/operator")
+    print(f"  API docs:         {base}/docs")
+    with app.state.db.session(write=False) as session:
+        if seed.is_empty(session):
+            print("  (no village yet: run `loket seed-demo`)")
+        elif settings.environment == "development":
+            print(
+                "  Demo accounts:    "
+                + ", ".join(f"{u} / {p}" for u, p in seed.DEMO_PASSWORDS.items())
+            )
+    # access_log off: uvicorn's would print raw paths; ours logs route templates only.
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    return 0
+
+
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    from kiosk_app.main import run
+
+    return run(args.kiosk_args)
+
+
+def _safe_url(url: str) -> str:
+    # Never print a database password.
+    if "@" in url:
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loket", description="Loket Desa office server")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("server", help="run the office server")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_server)
+
+    sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("seed-demo", help="add the demo village, letter types and accounts")
+    p.add_argument("--if-empty", action="store_true", help="do nothing if a village exists")
+    p.set_defaults(func=cmd_seed_demo)
+
+    p = sub.add_parser("create-operator", help="add an operator, signer or admin account")
+    p.add_argument("--username", required=True)
+    p.add_argument("--full-name", required=True)
+    p.add_argument("--role", choices=["operator", "signer", "admin"], required=True)
+    p.add_argument("--title")
+    p.add_argument("--nip")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(func=cmd_create_operator)
+
+    p = sub.add_parser("add-kiosk", help="register a kiosk and print its API key once")
+    p.add_argument("--name", required=True)
+    p.add_argument("--key-file", help="write the key to this file (mode 600) instead")
+    p.set_defaults(func=cmd_add_kiosk)
+
+    p = sub.add_parser("import-residents", help="import the village register from CSV")
+    p.add_argument("csv")
+    p.set_defaults(func=cmd_import_residents)
+
+    p = sub.add_parser("kiosk", help="start the kiosk app")
+    p.add_argument("kiosk_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_kiosk)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

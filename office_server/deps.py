@@ -1,0 +1,164 @@
+"""Request dependencies as Annotated aliases: the database session, who is calling.
+
+The session dependency owns the transaction (commit on success, rollback on error) and
+ends *before* the response is sent (scope="function"), so a 201 always means committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from office_server.config import Settings
+from office_server.database import Database
+from office_server.errors import Forbidden, RateLimited, Unauthorized
+from office_server.kiosks import service as kiosks
+from office_server.kiosks.models import KioskDevice
+from office_server.operators.models import Operator, Role
+from office_server.ratelimit import RateLimiter
+
+log = logging.getLogger("loket.security")
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _write_session(db: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    yield from db.transaction(write=True)
+
+
+def _read_session(db: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    yield from db.transaction(write=False)
+
+
+DbSession = Annotated[Session, Depends(_write_session, scope="function")]
+ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
+AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+
+SESSION_OPERATOR = "op"
+SESSION_GENERATION = "gen"
+SESSION_CSRF = "csrf"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def guard_guessing(request: Request, limiter: RateLimiter, what: str) -> None:
+    """Refuses a client that failed too often; logs the refusal, never the guessed value."""
+    key = f"{what}:{client_key(request)}"
+    if limiter.blocked(key):
+        log.warning("rate limit: %s from %s", what, client_key(request))
+        raise RateLimited(
+            "Terlalu banyak percobaan. Tunggu satu menit lalu coba lagi.",
+            "Too many attempts; wait a minute.",
+        )
+
+
+def start_operator_session(request: Request, operator: Operator) -> str:
+    request.session.clear()
+    csrf = secrets.token_urlsafe(24)
+    request.session.update(
+        {
+            SESSION_OPERATOR: operator.id,
+            SESSION_GENERATION: operator.session_generation,
+            SESSION_CSRF: csrf,
+        }
+    )
+    return csrf
+
+
+def check_csrf(request: Request, supplied: str | None) -> None:
+    expected = request.session.get(SESSION_CSRF)
+    if not expected or not supplied or not secrets.compare_digest(expected, supplied):
+        raise Forbidden(
+            "Sesi formulir tidak valid. Muat ulang halaman lalu coba lagi.",
+            "Missing or wrong CSRF token.",
+            code="csrf_failed",
+        )
+
+
+def _current_operator(
+    request: Request,
+    session: DbSession,
+    x_csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None,
+) -> Operator:
+    operator_id = request.session.get(SESSION_OPERATOR)
+    operator = session.get(Operator, operator_id) if isinstance(operator_id, int) else None
+    if (
+        operator is None
+        or not operator.active
+        or request.session.get(SESSION_GENERATION) != operator.session_generation
+    ):
+        request.session.clear()
+        raise Unauthorized(
+            "Silakan masuk sebagai operator terlebih dahulu.",
+            "Operator login required.",
+            code="login_required",
+        )
+    # JSON API calls carry the token in a header; HTML forms are checked in their pages.
+    if request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
+        check_csrf(request, x_csrf_token)
+    return operator
+
+
+CurrentOperator = Annotated[Operator, Depends(_current_operator)]
+
+
+def require_role(*roles: Role) -> Callable[..., Operator]:
+    def _check(operator: CurrentOperator) -> Operator:
+        if not operator.has_role(*roles):
+            raise Forbidden(
+                "Peran Anda tidak berhak melakukan ini.",
+                f"Requires role: {', '.join(roles)}.",
+                code="wrong_role",
+            )
+        return operator
+
+    return _check
+
+
+OperatorUser = Annotated[Operator, Depends(require_role(Role.OPERATOR))]
+SignerUser = Annotated[Operator, Depends(require_role(Role.SIGNER))]
+AdminUser = Annotated[Operator, Depends(require_role())]  # admin only (has_role: admin passes)
+
+
+def _current_kiosk(
+    session: DbSession, authorization: Annotated[str | None, Header()] = None
+) -> KioskDevice:
+    scheme, _, key = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized(
+            "Anjungan belum terdaftar. Hubungi admin desa.",
+            "Kiosk API key required (Authorization: Bearer ...).",
+            code="kiosk_unauthorized",
+        )
+    return kiosks.authenticate(session, api_key=key.strip())
+
+
+CurrentKiosk = Annotated[KioskDevice, Depends(_current_kiosk)]
+
+__all__ = [
+    "AdminUser",
+    "AppSettings",
+    "CurrentKiosk",
+    "CurrentOperator",
+    "DbSession",
+    "OperatorUser",
+    "ReadSession",
+    "SignerUser",
+]

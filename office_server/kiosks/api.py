@@ -1,0 +1,196 @@
+"""The kiosk's API (Authorization: Bearer <kiosk key>). Every call is safe to retry."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from office_server.deps import AppSettings, CurrentKiosk, DbSession, client_key, guard_guessing
+from office_server.kiosks import service as kiosks
+from office_server.qr_payloads import MAX_PAYLOAD_CHARS
+from office_server.queue import service as queue
+from office_server.ratelimit import RateLimiter
+from office_server.requests import lifecycle
+from office_server.requests import service as requests_service
+from office_server.requests.api import created_body
+from office_server.requests.models import Channel
+from office_server.requests.schemas import RequestCreated, RequestIn
+
+router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=80)]
+
+
+class ScanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payload: str = Field(max_length=MAX_PAYLOAD_CHARS)
+
+
+class ScanRequest(BaseModel):
+    code: str
+    letter_type_title: str
+    status: str
+    status_label: str
+    submitted_at: str | None
+    correction_message: str | None
+    rejection_reason: str | None
+
+
+class ScanClaim(BaseModel):
+    claim_id: str
+    letter_number: str
+    pdf_sha256: str
+    pdf_size: int
+
+
+class ScanOut(BaseModel):
+    kind: Literal["pickup", "offline_request", "verification", "unknown"]
+    outcome: Literal[
+        "ready",
+        "in_progress",
+        "needs_correction",
+        "rejected",
+        "cancelled",
+        "expired",
+        "already_picked_up",
+        "filed",
+        "invalid",
+        "not_found",
+    ]
+    message: str
+    message_en: str
+    request: ScanRequest | None = None
+    claim: ScanClaim | None = None
+    pickup_qr: str | None = None
+
+
+@router.post("/scans", response_model=ScanOut)
+def scan(
+    body: ScanIn, http: Request, session: DbSession, kiosk: CurrentKiosk, settings: AppSettings
+) -> ScanOut:
+    """What the kiosk shows for a scanned QR: print it, not yet (why), or filed."""
+    limiter: RateLimiter = http.app.state.lookup_limiter
+    guard_guessing(http, limiter, "scan")
+    result = kiosks.scan(session, kiosk=kiosk, payload=body.payload, settings=settings)
+    if result.outcome in ("not_found", "invalid"):
+        limiter.hit(f"scan:{client_key(http)}")
+    out = ScanOut(
+        kind=result.kind,  # type: ignore[arg-type]
+        outcome=result.outcome,  # type: ignore[arg-type]
+        message=result.message,
+        message_en=result.message_en,
+        pickup_qr=result.pickup_qr,
+    )
+    if result.request is not None:
+        r = result.request
+        out.request = ScanRequest(
+            code=r.public_code,
+            letter_type_title=r.letter_type.title,
+            status=r.status,
+            status_label=lifecycle.label(r.status),
+            submitted_at=r.submitted_at.isoformat() if r.submitted_at else None,
+            correction_message=r.correction_message,
+            rejection_reason=r.rejection_reason,
+        )
+    if result.claim is not None and result.letter is not None:
+        out.claim = ScanClaim(
+            claim_id=result.claim.id,
+            letter_number=result.letter.number,
+            pdf_sha256=result.letter.pdf_sha256,
+            pdf_size=result.letter.pdf_size,
+        )
+    return out
+
+
+@router.get("/claims/{claim_id}/pdf")
+def claim_pdf(
+    claim_id: str, session: DbSession, kiosk: CurrentKiosk, settings: AppSettings
+) -> Response:
+    letter, pdf = kiosks.claim_pdf(session, kiosk=kiosk, claim_id=claim_id, settings=settings)
+    return Response(
+        pdf, media_type="application/pdf", headers={"X-Content-SHA256": letter.pdf_sha256}
+    )
+
+
+class ClaimState(BaseModel):
+    status: str
+
+
+class FailedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(max_length=500)
+
+
+@router.post("/claims/{claim_id}/printed", response_model=ClaimState)
+def claim_printed(claim_id: str, session: DbSession, kiosk: CurrentKiosk) -> ClaimState:
+    """Call only after the printer reported success; the request becomes picked_up."""
+    request = kiosks.confirm_printed(session, kiosk=kiosk, claim_id=claim_id)
+    return ClaimState(status=request.status)
+
+
+@router.post("/claims/{claim_id}/failed", response_model=ClaimState)
+def claim_failed(
+    claim_id: str, body: FailedIn, session: DbSession, kiosk: CurrentKiosk
+) -> ClaimState:
+    request = kiosks.report_failed(session, kiosk=kiosk, claim_id=claim_id, reason=body.reason)
+    return ClaimState(status=request.status)
+
+
+@router.post("/requests", status_code=201, response_model=RequestCreated)
+def file_at_kiosk(
+    body: RequestIn,
+    session: DbSession,
+    kiosk: CurrentKiosk,
+    settings: AppSettings,
+    idempotency_key: IdempotencyKey = None,
+) -> RequestCreated:
+    request, secret, _ = requests_service.create(
+        session,
+        letter_type_code=body.letter_type,
+        applicant_nik=body.applicant_nik,
+        applicant_name=body.applicant_name,
+        form_data=body.form_data,
+        phone=body.phone,
+        channel=Channel.KIOSK,
+        actor=kiosks.actor_for(kiosk),
+        idempotency_key=idempotency_key,
+    )
+    return created_body(request, secret, settings)
+
+
+class TicketIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service: str = Field(default="A", max_length=2)
+
+
+class TicketOut(BaseModel):
+    ticket_id: str
+    number: str
+    service_date: str
+    waiting_before: int
+    follow_url: str
+
+
+@router.post("/tickets", status_code=201, response_model=TicketOut)
+def take_ticket(
+    body: TicketIn,
+    session: DbSession,
+    kiosk: CurrentKiosk,
+    settings: AppSettings,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    ticket = queue.take(
+        session, service=body.service, kiosk_id=kiosk.id, idempotency_key=idempotency_key
+    )
+    return TicketOut(
+        ticket_id=ticket.id,
+        number=ticket.label,
+        service_date=ticket.service_date.isoformat(),
+        waiting_before=queue.waiting_before(session, ticket),
+        follow_url=f"{settings.public_url.rstrip('/')}/antrean/{ticket.id}",
+    )

@@ -1,0 +1,105 @@
+"""Form schemas of letter types, and checking a filled form against one.
+
+A schema is a list of FieldSpec. The same schema drives the phone form, the kiosk form
+and the server's checks, so a rule is written once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from office_server.errors import ValidationFailed
+from office_server.residents.nik import NikError, validate_nik
+
+FieldType = Literal["text", "textarea", "date", "nik", "select", "number", "phone"]
+
+_PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
+_DEFAULT_MAX = {"text": 120, "textarea": 500, "phone": 16, "nik": 16, "number": 15}
+
+
+class FieldSpec(BaseModel):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str
+    label_en: str | None = None
+    type: FieldType = "text"
+    required: bool = True
+    options: list[str] | None = None
+    max_length: int | None = None
+    help: str | None = None
+    # For dates: "past" (birth, death) or "any".
+    when: Literal["past", "future", "any"] = "any"
+
+
+def parse_schema(raw: list[dict[str, Any]]) -> list[FieldSpec]:
+    return [FieldSpec.model_validate(item) for item in raw]
+
+
+def clean_form(
+    schema: list[FieldSpec], data: dict[str, Any], *, today: date | None = None
+) -> dict[str, str]:
+    """Returns the cleaned values (all strings) or raises ValidationFailed with every problem."""
+    today = today or date.today()
+    errors: dict[str, str] = {}
+    cleaned: dict[str, str] = {}
+    known = {spec.name for spec in schema}
+    for key in data:
+        if key not in known:
+            errors[f"form_data.{key}"] = "Isian ini tidak dikenal untuk jenis surat ini."
+    for spec in schema:
+        raw = data.get(spec.name)
+        value = "" if raw is None else str(raw).strip()
+        if not value:
+            if spec.required:
+                errors[f"form_data.{spec.name}"] = f"{spec.label} wajib diisi."
+            continue
+        problem = _check(spec, value, today)
+        if problem:
+            errors[f"form_data.{spec.name}"] = problem
+        else:
+            cleaned[spec.name] = _normalize(spec, value)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def _check(spec: FieldSpec, value: str, today: date) -> str | None:
+    limit = spec.max_length or _DEFAULT_MAX.get(spec.type, 120)
+    if len(value) > limit:
+        return f"{spec.label} terlalu panjang (paling banyak {limit} karakter)."
+    if any(ord(c) < 32 and c not in "\n\t" for c in value):
+        return f"{spec.label} berisi karakter yang tidak diizinkan."
+    if spec.type == "date":
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return f"{spec.label}: tanggal tidak valid (contoh 2024-08-17)."
+        if spec.when == "past" and day > today:
+            return f"{spec.label} tidak boleh di masa depan."
+        if day.year < 1900:
+            return f"{spec.label}: tahun tidak masuk akal."
+    elif spec.type == "nik":
+        try:
+            validate_nik(value, today=today)
+        except NikError as exc:
+            return f"{spec.label}: {exc.message}"
+    elif spec.type == "select":
+        if spec.options and value not in spec.options:
+            return f"{spec.label}: pilih salah satu dari daftar."
+    elif spec.type == "number":
+        if not value.replace(".", "").isdigit():
+            return f"{spec.label} harus berupa angka."
+    elif spec.type == "phone" and not _PHONE_RE.match(value.replace(" ", "").replace("-", "")):
+        return f"{spec.label}: nomor HP tidak valid (contoh 081234567890)."
+    return None
+
+
+def _normalize(spec: FieldSpec, value: str) -> str:
+    if spec.type in {"nik", "phone"}:
+        return value.replace(" ", "").replace("-", "").replace(".", "")
+    if spec.type == "number":
+        return value.replace(".", "")
+    return value

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from office_server.database import Base
+
+
+class LetterType(Base):
+    """A kind of surat keterangan the office issues, with the form residents fill in."""
+
+    __tablename__ = "letter_types"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(160))
+    # Classification code of Permendagri 83/2022, the {kode} of the letter number.
+    classification_code: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # List of field definitions; see office_server.letter_types.forms.FieldSpec.
+    form_schema: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    self_service: Mapped[bool] = mapped_column(Boolean, default=True)
+    required_documents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    template_name: Mapped[str] = mapped_column(String(80), default="keterangan")
+    # The statement paragraph of the letter; may use {field} placeholders from the form.
+    body_template: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)

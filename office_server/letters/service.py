@@ -1,0 +1,147 @@
+"""Issuing a letter when a request is signed: number, final PDF, archive, verification token.
+
+All of it happens in the signer's transaction, so a failed render or a crash gives the
+number back (no gaps) and leaves the request awaiting signature.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from office_server.config import Settings
+from office_server.errors import NotFound
+from office_server.letters import numbering, wording
+from office_server.letters.archive import Archive
+from office_server.letters.models import Letter
+from office_server.letters.rendering import LetterContent, VillageHeader, render_letter_pdf
+from office_server.operators.models import Operator
+from office_server.qr_payloads import verification_payload
+from office_server.requests.models import LetterRequest
+from office_server.village import service as village_service
+from office_server.village.models import VillageProfile
+
+
+def new_verification_token() -> str:
+    return base64.b32encode(secrets.token_bytes(20)).decode("ascii").rstrip("=")
+
+
+def village_header(profile: VillageProfile) -> VillageHeader:
+    return VillageHeader(
+        name=profile.name,
+        kode_desa=profile.kode_desa,
+        kecamatan=profile.kecamatan,
+        kabupaten=profile.kabupaten,
+        provinsi=profile.provinsi,
+        address=profile.address,
+        postal_code=profile.postal_code,
+        phone=profile.phone,
+        email=profile.email,
+        logo_png=profile.logo_png,
+        head_name=profile.head_name,
+        head_title=profile.head_title,
+        head_nip=profile.head_nip,
+    )
+
+
+def letter_content(
+    request: LetterRequest,
+    profile: VillageProfile,
+    *,
+    number: str,
+    issued_on: date,
+    signer_name: str,
+    signer_title: str,
+    signer_nip: str | None,
+    verification_url: str,
+) -> LetterContent:
+    lt = request.letter_type
+    return LetterContent(
+        type_code=lt.code,
+        title=lt.title.upper(),
+        number=number,
+        issued_on=issued_on,
+        place=profile.name,
+        signer_name=signer_name,
+        signer_title=signer_title,
+        signer_nip=signer_nip,
+        rows=wording.data_rows(
+            lt, request.applicant_name, request.applicant_nik, request.form_data
+        ),
+        body_paragraphs=[wording.statement(lt, profile.name, request.form_data)],
+        purpose=wording.purpose(request.form_data),
+        verification_url=verification_url,
+        signed_note=None,
+    )
+
+
+def issue(
+    session: Session,
+    request: LetterRequest,
+    *,
+    signer: Operator,
+    settings: Settings,
+    today: date | None = None,
+) -> Letter:
+    profile = village_service.get_profile(session=session)
+    today = today or date.today()
+    scope, sequence = numbering.allocate(
+        session, scope=profile.number_scope, letter_type_code=request.letter_type.code, on=today
+    )
+    number = numbering.format_number(
+        profile.number_format,
+        kode=request.letter_type.classification_code,
+        nomor=sequence,
+        kode_desa=profile.kode_desa,
+        on=today,
+    )
+    token = new_verification_token()
+    # The head of the village signs in their own name; a signer account acting for them
+    # (sekdes "a.n. Kepala Desa") signs with its own name and title.
+    signer_name = signer.full_name
+    signer_title = signer.title or profile.head_title
+    content = letter_content(
+        request,
+        profile,
+        number=number,
+        issued_on=today,
+        signer_name=signer_name,
+        signer_title=signer_title,
+        signer_nip=signer.nip,
+        verification_url=verification_payload(settings.public_url_upper, token),
+    )
+    pdf = render_letter_pdf(village_header(profile), content, layout=profile.paper_size)
+    sha = Archive(settings.archive_dir).store(pdf)
+    letter = Letter(
+        request_id=request.id,
+        number=number,
+        counter_scope=scope,
+        year=today.year,
+        sequence=sequence,
+        issued_on=today,
+        signer_id=signer.id,
+        signer_name=signer_name,
+        signer_title=signer_title,
+        signer_nip=signer.nip,
+        pdf_sha256=sha,
+        pdf_size=len(pdf),
+        verification_token=token,
+    )
+    session.add(letter)
+    session.flush()
+    return letter
+
+
+def for_request(*, session: Session, request_id: int) -> Letter:
+    letter = session.scalars(select(Letter).where(Letter.request_id == request_id)).first()
+    if letter is None:
+        raise NotFound("Surat belum terbit.", "The letter has not been issued yet.")
+    return letter
+
+
+def pdf_bytes(letter: Letter, *, settings: Settings) -> bytes:
+    return Archive(settings.archive_dir).read(letter.pdf_sha256)

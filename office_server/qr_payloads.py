@@ -1,0 +1,112 @@
+"""The three QR payload kinds of DESIGN.md, with their versioned upper-case formats.
+
+All three use only QR alphanumeric characters (0-9 A-Z space $%*+-./:) except the one
+`#` of the pickup URL, so the symbols stay small enough for a cheap camera and a 58 mm
+receipt.
+
+1. Pickup:        <PUBLIC URL>/S/<CODE>#<SECRET>
+   A phone camera opens the status page; the secret sits in the URL fragment, which a
+   browser never sends to the server, so it does not reach any access log. The kiosk
+   posts the whole payload in a request body. Holds no personal data.
+2. Offline request: LD1O:<base45(zlib(JSON))>
+   The filled form itself, made on the resident's phone when there is no signal.
+   Size-limited; the server validates it like any other request.
+3. Verification:  <PUBLIC URL>/V/<TOKEN>
+   Printed on every letter; the token is random (160 bits), never an id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import base45
+
+OFFLINE_PREFIX = "LD1O:"
+# A version-25 QR at level M holds ~1,200 alphanumeric characters: the largest a
+# phone screen shows crisply and a 640x480 webcam still reads.
+MAX_OFFLINE_PAYLOAD_CHARS = 1200
+MAX_OFFLINE_JSON_BYTES = 8 * 1024
+MAX_PAYLOAD_CHARS = 4000
+
+_PICKUP_RE = re.compile(r"/S/([0-9A-Z]{8})#([A-Z2-7]{32})$", re.IGNORECASE)
+_VERIFY_RE = re.compile(r"/V/([A-Z2-7]{32})$", re.IGNORECASE)
+
+
+class PayloadError(ValueError):
+    """A QR payload that is not one of ours or is damaged. Message in Indonesian."""
+
+
+@dataclass(frozen=True)
+class PickupPayload:
+    code: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class VerificationPayload:
+    token: str
+
+
+@dataclass(frozen=True)
+class OfflineRequestPayload:
+    data: dict[str, Any]
+
+
+Payload = PickupPayload | VerificationPayload | OfflineRequestPayload
+
+
+def pickup_payload(public_url_upper: str, code: str, secret: str) -> str:
+    return f"{public_url_upper}/S/{code}#{secret}"
+
+
+def verification_payload(public_url_upper: str, token: str) -> str:
+    return f"{public_url_upper}/V/{token}"
+
+
+def encode_offline_request(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return OFFLINE_PREFIX + base45.b45encode(zlib.compress(raw, 9)).decode("ascii")
+
+
+def parse(payload: str) -> Payload:
+    """Classify a scanned payload; raises PayloadError for anything else."""
+    text = payload.strip()
+    if not text:
+        raise PayloadError("Kode QR kosong.")
+    if len(text) > MAX_PAYLOAD_CHARS:
+        raise PayloadError("Kode QR terlalu panjang dan bukan dari Loket Desa.")
+    if text.upper().startswith(OFFLINE_PREFIX):
+        return OfflineRequestPayload(_decode_offline(text[len(OFFLINE_PREFIX) :]))
+    if m := _PICKUP_RE.search(text):
+        return PickupPayload(code=m.group(1).upper(), secret=m.group(2).upper())
+    if m := _VERIFY_RE.search(text):
+        return VerificationPayload(token=m.group(1).upper())
+    raise PayloadError("Kode QR ini bukan kode Loket Desa.")
+
+
+def _decode_offline(body: str) -> dict[str, Any]:
+    if len(body) > MAX_OFFLINE_PAYLOAD_CHARS:
+        raise PayloadError("Kode QR permohonan terlalu besar.")
+    try:
+        compressed = base45.b45decode(body)
+    except (ValueError, KeyError) as exc:
+        raise PayloadError("Kode QR permohonan rusak (tidak dapat dibaca).") from exc
+    # Bounded decompression: a tiny payload must not expand into megabytes.
+    inflater = zlib.decompressobj()
+    try:
+        raw = inflater.decompress(compressed, MAX_OFFLINE_JSON_BYTES + 1)
+    except zlib.error as exc:
+        raise PayloadError("Kode QR permohonan rusak (tidak dapat dibuka).") from exc
+    if len(raw) > MAX_OFFLINE_JSON_BYTES or inflater.unconsumed_tail:
+        raise PayloadError("Isi kode QR permohonan terlalu besar.")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError("Isi kode QR permohonan rusak.") from exc
+    if not isinstance(data, dict) or data.get("v") != 1:
+        raise PayloadError("Versi kode QR permohonan tidak dikenal.")
+    return data

@@ -1,0 +1,255 @@
+"""JSON API for residents (file, follow, fix) and operators (the queue and its actions)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from office_server.audit.service import RESIDENT
+from office_server.config import Settings
+from office_server.deps import (
+    AppSettings,
+    DbSession,
+    OperatorUser,
+    ReadSession,
+    SignerUser,
+    client_key,
+    guard_guessing,
+)
+from office_server.errors import NotFound
+from office_server.letters import service as letters
+from office_server.letters.models import Letter
+from office_server.qr_payloads import pickup_payload, verification_payload
+from office_server.ratelimit import RateLimiter
+from office_server.requests import lifecycle
+from office_server.requests import service as requests_service
+from office_server.requests.models import Channel, LetterRequest
+from office_server.requests.schemas import (
+    CorrectionIn,
+    LetterInfo,
+    PublicStatus,
+    ReasonIn,
+    RequestCreated,
+    RequestDetail,
+    RequestIn,
+    RequestSummary,
+)
+from office_server.security import normalize_code
+
+router = APIRouter(prefix="/api/v1", tags=["requests"])
+
+SECRET_HEADER = "X-Pickup-Secret"  # noqa: S105 - a header name
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=80)]
+PickupSecret = Annotated[str, Header(alias=SECRET_HEADER, max_length=64)]
+
+
+def created_body(request: LetterRequest, secret: str, settings: Settings) -> RequestCreated:
+    return RequestCreated(
+        code=request.public_code,
+        pickup_qr=pickup_payload(settings.public_url_upper, request.public_code, secret),
+        status=request.status,
+        status_label=lifecycle.label(request.status),
+        status_url=f"{settings.public_url.rstrip('/')}/s/{request.public_code}",
+    )
+
+
+@router.post("/requests", status_code=201, response_model=RequestCreated)
+def file_request(
+    body: RequestIn,
+    session: DbSession,
+    settings: AppSettings,
+    idempotency_key: IdempotencyKey = None,
+) -> RequestCreated:
+    """Files a request from a resident's phone. The 201 is sent only after the commit."""
+    request, secret, _ = requests_service.create(
+        session,
+        letter_type_code=body.letter_type,
+        applicant_nik=body.applicant_nik,
+        applicant_name=body.applicant_name,
+        form_data=body.form_data,
+        phone=body.phone,
+        channel=Channel.WEB,
+        actor=RESIDENT,
+        idempotency_key=idempotency_key,
+    )
+    return created_body(request, secret, settings)
+
+
+def _resident_request(http: Request, session: Session, code: str, secret: str) -> LetterRequest:
+    limiter: RateLimiter = http.app.state.lookup_limiter
+    guard_guessing(http, limiter, "status")
+    try:
+        return requests_service.get_for_resident(
+            session=session, code=normalize_code(code), secret=secret
+        )
+    except NotFound:
+        limiter.hit(f"status:{client_key(http)}")
+        raise
+
+
+@router.get("/requests/{code}/status", response_model=PublicStatus)
+def request_status(
+    code: str, http: Request, session: ReadSession, secret: PickupSecret
+) -> PublicStatus:
+    """Status for the resident; the secret travels in a header, never in the URL."""
+    return PublicStatus.of(_resident_request(http, session, code, secret))
+
+
+@router.post("/requests/{code}/corrections", response_model=PublicStatus)
+def submit_correction(
+    code: str, body: CorrectionIn, http: Request, session: DbSession, secret: PickupSecret
+) -> PublicStatus:
+    """The resident fixes the fields the operator asked about and sends it back."""
+    request = _resident_request(http, session, code, secret)
+    requests_service.correct_fields(
+        session, request, changes=body.form_data, actor=RESIDENT, applicant_name=body.applicant_name
+    )
+    lifecycle.apply(session, request, "resubmit", actor=RESIDENT)
+    return PublicStatus.of(request)
+
+
+@router.post("/requests/{code}/cancel", response_model=PublicStatus)
+def cancel_by_resident(
+    code: str, http: Request, session: DbSession, secret: PickupSecret
+) -> PublicStatus:
+    request = _resident_request(http, session, code, secret)
+    lifecycle.apply(session, request, "cancel", actor=RESIDENT, reason="dibatalkan pemohon")
+    return PublicStatus.of(request)
+
+
+# --- operators -------------------------------------------------------------------------
+
+operator_router = APIRouter(prefix="/api/v1/operator", tags=["operator"])
+
+
+def letter_info(letter: Letter, settings: Settings) -> LetterInfo:
+    return LetterInfo(
+        number=letter.number,
+        issued_on=letter.issued_on.isoformat(),
+        signer_name=letter.signer_name,
+        pdf_sha256=letter.pdf_sha256,
+        verification_url=verification_payload(settings.public_url_upper, letter.verification_token),
+    )
+
+
+def _detail(session: DbSession, request: LetterRequest, settings: Settings) -> RequestDetail:
+    letter = None
+    if request.status in (lifecycle.Status.READY, lifecycle.Status.PICKED_UP):
+        letter = letter_info(letters.for_request(session=session, request_id=request.id), settings)
+    return RequestDetail.detail(request, letter)
+
+
+@operator_router.get("/requests", response_model=list[RequestSummary])
+def queue(
+    session: DbSession,
+    operator: OperatorUser,
+    status: str | None = None,
+    letter_type: str | None = None,
+    code: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[RequestSummary]:
+    rows = requests_service.list_queue(
+        session=session,
+        status=status,
+        letter_type_code=letter_type,
+        search_code=normalize_code(code) if code else None,
+        limit=limit,
+        offset=offset,
+    )
+    return [RequestSummary.of(r) for r in rows]
+
+
+@operator_router.get("/requests/{request_id}", response_model=RequestDetail)
+def view_request(
+    request_id: int, session: DbSession, operator: OperatorUser, settings: AppSettings
+) -> RequestDetail:
+    request = requests_service.view_by_operator(
+        session=session, request_id=request_id, operator=operator
+    )
+    return _detail(session, request, settings)
+
+
+@operator_router.patch("/requests/{request_id}", response_model=RequestDetail)
+def edit_request(
+    request_id: int,
+    body: CorrectionIn,
+    session: DbSession,
+    operator: OperatorUser,
+    settings: AppSettings,
+) -> RequestDetail:
+    request = requests_service.get(session=session, request_id=request_id)
+    requests_service.correct_fields(
+        session,
+        request,
+        changes=body.form_data,
+        actor=requests_service.operator_actor(operator),
+        applicant_name=body.applicant_name,
+    )
+    return _detail(session, request, settings)
+
+
+def _act(
+    session: DbSession, request_id: int, action: str, operator: OperatorUser, reason: str | None
+) -> LetterRequest:
+    request = requests_service.get(session=session, request_id=request_id)
+    return requests_service.transition(
+        session, request, action, actor=requests_service.operator_actor(operator), reason=reason
+    )
+
+
+@operator_router.post("/requests/{request_id}/ask-correction", response_model=RequestDetail)
+def ask_correction(
+    request_id: int, body: ReasonIn, session: DbSession, operator: OperatorUser, s: AppSettings
+) -> RequestDetail:
+    return _detail(session, _act(session, request_id, "ask_correction", operator, body.reason), s)
+
+
+@operator_router.post("/requests/{request_id}/approve", response_model=RequestDetail)
+def approve(
+    request_id: int, session: DbSession, operator: OperatorUser, s: AppSettings
+) -> RequestDetail:
+    return _detail(session, _act(session, request_id, "approve", operator, None), s)
+
+
+@operator_router.post("/requests/{request_id}/reject", response_model=RequestDetail)
+def reject(
+    request_id: int, body: ReasonIn, session: DbSession, operator: OperatorUser, s: AppSettings
+) -> RequestDetail:
+    return _detail(session, _act(session, request_id, "reject", operator, body.reason), s)
+
+
+@operator_router.post("/requests/{request_id}/cancel", response_model=RequestDetail)
+def cancel(
+    request_id: int, body: ReasonIn, session: DbSession, operator: OperatorUser, s: AppSettings
+) -> RequestDetail:
+    return _detail(session, _act(session, request_id, "cancel", operator, body.reason), s)
+
+
+@operator_router.post("/requests/{request_id}/sign", response_model=RequestDetail)
+def sign(
+    request_id: int, session: DbSession, signer: SignerUser, settings: AppSettings
+) -> RequestDetail:
+    """The village head (or sekdes) signs: the letter gets its number and final PDF."""
+    request = requests_service.get(session=session, request_id=request_id)
+    requests_service.sign(session, request, signer=signer, settings=settings)
+    return _detail(session, request, settings)
+
+
+@operator_router.get("/requests/{request_id}/letter.pdf")
+def letter_pdf(
+    request_id: int, session: DbSession, operator: OperatorUser, settings: AppSettings
+) -> Response:
+    letter = letters.for_request(session=session, request_id=request_id)
+    pdf = letters.pdf_bytes(letter, settings=settings)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": "inline; filename=surat.pdf",
+            "X-Content-SHA256": letter.pdf_sha256,
+        },
+    )

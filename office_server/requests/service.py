@@ -1,0 +1,343 @@
+"""Filing, finding and moving letter requests. Services flush; the caller's unit of work commits."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from office_server.audit import service as audit
+from office_server.audit.service import Actor
+from office_server.config import Settings
+from office_server.database import utcnow
+from office_server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from office_server.letter_types import service as letter_types
+from office_server.letter_types.forms import clean_form, parse_schema
+from office_server.letters import service as letters
+from office_server.letters.models import Letter
+from office_server.operators.models import Operator
+from office_server.requests import lifecycle
+from office_server.requests.lifecycle import Status
+from office_server.requests.models import Channel, LetterRequest
+from office_server.residents import service as residents
+from office_server.residents.nik import NikError, validate_nik
+from office_server.security import matches_hash, new_public_code, new_secret, sha256_hex
+
+_NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .,'\u2019`-])*$", re.UNICODE)
+
+NOT_FOUND_MESSAGE = (
+    "Permohonan tidak ditemukan. Periksa kode dan kode rahasia Anda, "
+    "atau tanyakan ke operator desa."
+)
+
+
+def _not_found() -> NotFound:
+    return NotFound(NOT_FOUND_MESSAGE, "Request not found.", code="request_not_found")
+
+
+def check_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise ValidationFailed({"applicant_name": "Nama wajib diisi."})
+    if len(cleaned) > 120:
+        raise ValidationFailed({"applicant_name": "Nama terlalu panjang (paling banyak 120)."})
+    if not _NAME_RE.match(cleaned):
+        raise ValidationFailed(
+            {"applicant_name": "Nama hanya boleh berisi huruf, spasi, titik, koma, dan tanda '."}
+        )
+    return cleaned
+
+
+def _check_consistency(
+    session: Session, nik: str, birth: date, sex: str, form: dict[str, str]
+) -> dict[str, str]:
+    """The NIK carries the birth date and sex; the form and the register must agree."""
+    errors: dict[str, str] = {}
+    if form.get("tanggal_lahir") and form["tanggal_lahir"] != birth.isoformat():
+        errors["form_data.tanggal_lahir"] = (
+            "Tanggal lahir tidak sama dengan tanggal lahir pada NIK. Periksa lagi keduanya."
+        )
+    expected_sex = "Perempuan" if sex == "P" else "Laki-laki"
+    if form.get("jenis_kelamin") and form["jenis_kelamin"] != expected_sex:
+        errors["form_data.jenis_kelamin"] = (
+            "Jenis kelamin tidak sesuai dengan NIK (untuk perempuan tanggal lahir pada NIK "
+            "ditambah 40)."
+        )
+    registered = residents.find_by_nik(session=session, nik=nik)
+    if registered is not None and registered.birth_date != birth:
+        errors["applicant_nik"] = "NIK tidak cocok dengan data kependudukan desa."
+    return errors
+
+
+def _body_hash(payload: dict[str, Any]) -> str:
+    return sha256_hex(json.dumps(payload, sort_keys=True, ensure_ascii=False))
+
+
+def create(
+    session: Session,
+    *,
+    letter_type_code: str,
+    applicant_nik: str,
+    applicant_name: str,
+    form_data: dict[str, Any],
+    phone: str | None,
+    channel: Channel,
+    actor: Actor,
+    idempotency_key: str | None = None,
+    today: date | None = None,
+) -> tuple[LetterRequest, str, bool]:
+    """Files a request. Returns (request, pickup secret, replayed).
+
+    A retry with the same idempotency key and body returns the same request with a fresh
+    secret (only a hash is stored, so the first one cannot be shown again); the same key
+    with another body is a conflict.
+    """
+    body = {
+        "t": letter_type_code,
+        "n": applicant_nik,
+        "m": applicant_name,
+        "f": form_data,
+        "p": phone,
+    }
+    if idempotency_key:
+        existing = session.scalars(
+            select(LetterRequest).where(LetterRequest.idempotency_key == idempotency_key)
+        ).first()
+        if existing is not None:
+            return _replay(session, existing, _body_hash(body), actor)
+
+    lt = letter_types.get_by_code(session=session, code=letter_type_code)
+    if not lt.self_service and channel not in (Channel.COUNTER,):
+        raise Forbidden(
+            f"{lt.title} dilayani langsung di loket kantor desa. Silakan datang dengan "
+            "membawa persyaratannya.",
+            f"'{lt.title}' is handled at the office counter only.",
+            code="counter_only",
+        )
+    errors: dict[str, str] = {}
+    nik_info = None
+    try:
+        nik_info = validate_nik(applicant_nik, today=today)
+    except NikError as exc:
+        errors["applicant_nik"] = exc.message
+    try:
+        name = check_name(applicant_name)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+        name = applicant_name
+    cleaned: dict[str, str] = {}
+    try:
+        cleaned = clean_form(parse_schema(lt.form_schema), form_data, today=today)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if nik_info is not None and not errors:
+        errors.update(
+            _check_consistency(session, nik_info.nik, nik_info.birth_date, nik_info.sex, cleaned)
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    assert nik_info is not None
+
+    secret = new_secret()
+    request = LetterRequest(
+        public_code=_unique_code(session),
+        letter_type_id=lt.id,
+        letter_type=lt,
+        channel=channel,
+        applicant_nik=nik_info.nik,
+        applicant_name=name,
+        phone=(phone or cleaned.get("no_hp") or None),
+        form_data=cleaned,
+        status=Status.SUBMITTED,
+        secret_hash=sha256_hex(secret),
+        idempotency_key=idempotency_key,
+        body_hash=_body_hash(body) if idempotency_key else None,
+        submitted_at=utcnow(),
+    )
+    session.add(request)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        # Two retries of one submission raced past the lookup above.
+        raise Conflict(
+            "Permohonan yang sama sedang diproses. Coba lagi sebentar.",
+            "The same submission is being processed; retry shortly.",
+            code="duplicate_submission",
+        ) from exc
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        request_id=request.id,
+        to_status=Status.SUBMITTED,
+        details={"channel": str(channel), "letter_type": lt.code},
+    )
+    return request, secret, False
+
+
+def _replay(
+    session: Session, existing: LetterRequest, body_hash: str, actor: Actor
+) -> tuple[LetterRequest, str, bool]:
+    if existing.body_hash != body_hash:
+        raise Conflict(
+            "Kunci pengiriman ini sudah dipakai untuk permohonan lain.",
+            "This Idempotency-Key was used for a different request body.",
+            code="idempotency_mismatch",
+        )
+    secret = new_secret()
+    existing.secret_hash = sha256_hex(secret)
+    audit.record(session, actor=actor, action="replay_create", request_id=existing.id)
+    return existing, secret, True
+
+
+def _unique_code(session: Session) -> str:
+    for _ in range(20):
+        code = new_public_code()
+        taken = session.scalar(
+            select(func.count()).select_from(LetterRequest).where(LetterRequest.public_code == code)
+        )
+        if not taken:
+            return code
+    raise RuntimeError("could not find a free public code")
+
+
+def get_by_code(*, session: Session, code: str) -> LetterRequest:
+    request = session.scalars(
+        select(LetterRequest).where(LetterRequest.public_code == code)
+    ).first()
+    if request is None:
+        raise _not_found()
+    return request
+
+
+def get_for_resident(*, session: Session, code: str, secret: str) -> LetterRequest:
+    """The resident's access: the code and the secret must both match (same error if not)."""
+    request = session.scalars(
+        select(LetterRequest).where(LetterRequest.public_code == code)
+    ).first()
+    if request is None or not matches_hash(secret.strip().upper(), request.secret_hash):
+        raise _not_found()
+    return request
+
+
+def get(*, session: Session, request_id: int) -> LetterRequest:
+    request = session.get(LetterRequest, request_id)
+    if request is None:
+        raise _not_found()
+    return request
+
+
+def view_by_operator(*, session: Session, request_id: int, operator: Operator) -> LetterRequest:
+    """Reading a request shows a NIK, so the read itself is audited (UU PDP)."""
+    request = get(session=session, request_id=request_id)
+    audit.record(session, actor=operator_actor(operator), action="view", request_id=request.id)
+    return request
+
+
+def operator_actor(operator: Operator) -> Actor:
+    return Actor("operator", operator.id, operator.username)
+
+
+def list_queue(
+    *,
+    session: Session,
+    status: str | None = None,
+    letter_type_code: str | None = None,
+    search_code: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[LetterRequest]:
+    stmt = select(LetterRequest)
+    if status:
+        stmt = stmt.where(LetterRequest.status == status)
+    if letter_type_code:
+        lt = letter_types.get_by_code(session=session, code=letter_type_code)
+        stmt = stmt.where(LetterRequest.letter_type_id == lt.id)
+    if search_code:
+        stmt = stmt.where(LetterRequest.public_code == search_code)
+    # Oldest waiting first: residents who came earliest are served first.
+    stmt = stmt.order_by(LetterRequest.created_at.asc(), LetterRequest.id.asc())
+    return list(session.scalars(stmt.limit(min(limit, 500)).offset(offset)))
+
+
+def count_by_status(*, session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(LetterRequest.status, func.count()).group_by(LetterRequest.status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+def correct_fields(
+    session: Session,
+    request: LetterRequest,
+    *,
+    changes: dict[str, Any],
+    actor: Actor,
+    applicant_name: str | None = None,
+) -> LetterRequest:
+    """Operator or resident fixes form fields; only while the request is still open."""
+    if request.status not in (Status.SUBMITTED, Status.NEEDS_CORRECTION, Status.DRAFT):
+        raise Conflict(
+            f"Data permohonan berstatus {lifecycle.label(request.status)} tidak dapat diubah.",
+            f"A request in status '{request.status}' cannot be edited.",
+            code="not_editable",
+        )
+    merged = {**request.form_data, **changes}
+    cleaned = clean_form(parse_schema(request.letter_type.form_schema), merged)
+    info = validate_nik(request.applicant_nik)
+    errors = _check_consistency(session, info.nik, info.birth_date, info.sex, cleaned)
+    name = check_name(applicant_name) if applicant_name is not None else request.applicant_name
+    if errors:
+        raise ValidationFailed(errors)
+    changed = sorted(k for k in cleaned if request.form_data.get(k) != cleaned[k])
+    if name != request.applicant_name:
+        changed.append("applicant_name")
+    request.form_data = cleaned
+    request.applicant_name = name
+    # Field names only: the values are personal data.
+    audit.record(
+        session,
+        actor=actor,
+        action="edit_fields",
+        request_id=request.id,
+        details={"fields": changed},
+    )
+    return request
+
+
+def transition(
+    session: Session,
+    request: LetterRequest,
+    action: str,
+    *,
+    actor: Actor,
+    reason: str | None = None,
+) -> LetterRequest:
+    return lifecycle.apply(session, request, action, actor=actor, reason=reason)
+
+
+def sign(
+    session: Session, request: LetterRequest, *, signer: Operator, settings: Settings
+) -> Letter:
+    lifecycle.apply(session, request, "sign", actor=operator_actor(signer))
+    return letters.issue(session, request, signer=signer, settings=settings)
+
+
+def expire_stale(session: Session, *, settings: Settings) -> int:
+    """Requests left unfinished by the resident expire after the configured days."""
+    cutoff = utcnow() - timedelta(days=settings.request_expiry_days)
+    stale = session.scalars(
+        select(LetterRequest).where(
+            LetterRequest.status.in_([Status.DRAFT, Status.NEEDS_CORRECTION]),
+            LetterRequest.status_changed_at < cutoff,
+        )
+    ).all()
+    for request in stale:
+        lifecycle.apply(session, request, "expire", actor=audit.SYSTEM)
+    return len(stale)

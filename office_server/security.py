@@ -1,0 +1,66 @@
+"""Secrets, tokens and hashes.
+
+Pickup secrets, verification tokens and kiosk API keys are random and long (>= 128 bits),
+so a plain SHA-256 is the right stored form for them: no salt or slow hash is needed to
+resist guessing. Operator passwords are chosen by people, so they get argon2.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# Crockford-style alphabet without I, L, O, U: codes read aloud or typed stay unambiguous.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+PUBLIC_CODE_LENGTH = 8
+SECRET_BYTES = 20  # 160 bits -> 32 base32 characters, all in QR alphanumeric mode
+
+_password_hasher = PasswordHasher()
+
+
+def new_public_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(PUBLIC_CODE_LENGTH))
+
+
+def new_secret() -> str:
+    """An upper-case base32 secret of 160 bits (no padding)."""
+    return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii").rstrip("=")
+
+
+def new_api_key() -> str:
+    return "lk_" + secrets.token_urlsafe(32)
+
+
+def new_id() -> str:
+    return secrets.token_hex(16)
+
+
+def sha256_hex(value: str | bytes) -> str:
+    data = value.encode("utf-8") if isinstance(value, str) else value
+    return hashlib.sha256(data).hexdigest()
+
+
+def matches_hash(value: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(sha256_hex(value), stored_hash)
+
+
+def hash_password(password: str) -> str:
+    return _password_hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    try:
+        return _password_hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalize_code(code: str) -> str:
+    """Accept what people type: lower case, spaces, dashes, and O/I/L for 0/1/1."""
+    cleaned = code.strip().upper().replace("-", "").replace(" ", "")
+    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))

@@ -1,0 +1,90 @@
+"""The demo village and the starting letter types."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from office_server.letter_types.catalog import SEED_LETTER_TYPES
+from office_server.letter_types.models import LetterType
+from office_server.operators import service as operators
+from office_server.operators.models import Operator
+from office_server.village.models import Announcement, VillageProfile
+
+DEMO_PASSWORDS = {
+    "admin": "admin-demo-123",
+    "operator": "operator-demo-123",
+    "kades": "kades-demo-123",
+}
+
+
+def is_empty(session: Session) -> bool:
+    return session.get(VillageProfile, 1) is None
+
+
+def seed_letter_types(session: Session) -> int:
+    """Adds the standard letter types that are missing (never overwrites an admin's edits)."""
+    existing = set(session.scalars(select(LetterType.code)))
+    added = 0
+    for order, spec in enumerate(SEED_LETTER_TYPES):
+        if spec["code"] in existing:
+            continue
+        session.add(LetterType(sort_order=order, template_name=spec["code"], **spec))
+        added += 1
+    session.flush()
+    return added
+
+
+def seed_demo(session: Session) -> dict[str, str]:
+    """A demo village (Desa Sukamaju, Kabupaten Serang) with accounts for each role."""
+    session.add(
+        VillageProfile(
+            id=1,
+            name="Sukamaju",
+            kode_desa="DS-2004",
+            kecamatan="Cikeusal",
+            kabupaten="Serang",
+            provinsi="Banten",
+            address="Jl. Raya Sukamaju No. 1, Cikeusal, Serang",
+            postal_code="42176",
+            phone="0254-123456",
+            email="desa.sukamaju@example.id",
+            office_hours="Senin–Jumat 08.00–15.00",
+            head_name="H. Ahmad Suryana",
+            head_title="Kepala Desa Sukamaju",
+            about="Desa Sukamaju melayani surat keterangan secara mandiri lewat Loket Desa.",
+        )
+    )
+    session.add(
+        Announcement(
+            title="Layanan surat mandiri sudah dibuka",
+            body="Isi permohonan dari HP Anda, lalu ambil suratnya di anjungan kantor desa.",
+        )
+    )
+    seed_letter_types(session)
+    has_operators = session.scalar(select(func.count()).select_from(Operator))
+    if not has_operators:
+        operators.create(
+            session,
+            username="admin",
+            full_name="Admin Desa",
+            role="admin",
+            password=DEMO_PASSWORDS["admin"],
+        )
+        operators.create(
+            session,
+            username="operator",
+            full_name="Siti Rahmawati",
+            role="operator",
+            password=DEMO_PASSWORDS["operator"],
+        )
+        operators.create(
+            session,
+            username="kades",
+            full_name="H. Ahmad Suryana",
+            role="signer",
+            title="Kepala Desa Sukamaju",
+            password=DEMO_PASSWORDS["kades"],
+        )
+    session.flush()
+    return DEMO_PASSWORDS
