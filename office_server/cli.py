@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 from office_server.config import get_settings
+from office_server.database import Database
 
 
-def _db():  # type: ignore[no-untyped-def]
-    from office_server.database import Database
+def _db() -> Database:
 
     return Database(get_settings())
 

@@ -63,4 +63,4 @@ def verify_password(password: str, password_hash: str) -> bool:
 def normalize_code(code: str) -> str:
     """Accept what people type: lower case, spaces, dashes, and O/I/L for 0/1/1."""
     cleaned = code.strip().upper().replace("-", "").replace(" ", "")
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return cleaned.translate(str.maketrans("OIL", "011"))

@@ -78,8 +78,8 @@ def scan(
     if result.outcome in ("not_found", "invalid"):
         limiter.hit(f"scan:{client_key(http)}")
     out = ScanOut(
-        kind=result.kind,  # type: ignore[arg-type]
-        outcome=result.outcome,  # type: ignore[arg-type]
+        kind=result.kind,
+        outcome=result.outcome,
         message=result.message,
         message_en=result.message_en,
         pickup_qr=result.pickup_qr,

@@ -125,7 +125,7 @@ _OUTCOME_TEXT: dict[str, tuple[str, str]] = {
     ),
 }
 
-_STATUS_OUTCOME = {
+_STATUS_OUTCOME: dict[str, str] = {
     Status.SUBMITTED: "in_progress",
     Status.DRAFT: "in_progress",
     Status.AWAITING_SIGNATURE: "in_progress",

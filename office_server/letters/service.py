@@ -17,6 +17,7 @@ from office_server.config import Settings
 from office_server.errors import NotFound
 from office_server.letters import numbering, wording
 from office_server.letters.archive import Archive
+from office_server.letters.context import Layout
 from office_server.letters.models import Letter
 from office_server.letters.rendering import LetterContent, VillageHeader, render_letter_pdf
 from office_server.operators.models import Operator
@@ -114,7 +115,8 @@ def issue(
         signer_nip=signer.nip,
         verification_url=verification_payload(settings.public_url_upper, token),
     )
-    pdf = render_letter_pdf(village_header(profile), content, layout=profile.paper_size)
+    layout: Layout = "A4" if profile.paper_size == "A4" else "F4"
+    pdf = render_letter_pdf(village_header(profile), content, layout=layout)
     sha = Archive(settings.archive_dir).store(pdf)
     letter = Letter(
         request_id=request.id,

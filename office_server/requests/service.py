@@ -25,7 +25,7 @@ from office_server.requests import lifecycle
 from office_server.requests.lifecycle import Status
 from office_server.requests.models import Channel, LetterRequest
 from office_server.residents import service as residents
-from office_server.residents.nik import NikError, validate_nik
+from office_server.residents.nik import APPLICANT_MIN_AGE, NikError, validate_nik
 from office_server.security import matches_hash, new_public_code, new_secret, sha256_hex
 
 _NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .,'\u2019`-])*$", re.UNICODE)
@@ -122,7 +122,7 @@ def create(
     errors: dict[str, str] = {}
     nik_info = None
     try:
-        nik_info = validate_nik(applicant_nik, today=today)
+        nik_info = validate_nik(applicant_nik, today=today, min_age=APPLICANT_MIN_AGE)
     except NikError as exc:
         errors["applicant_nik"] = exc.message
     try:

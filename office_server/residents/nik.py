@@ -13,7 +13,8 @@ from datetime import date
 
 from stdnum import numdb
 
-MAX_AGE_YEARS = 120
+# Applicants hold a KTP, issued from 17; a child's letter is asked for by a parent.
+APPLICANT_MIN_AGE = 17
 
 
 class NikError(ValueError):
@@ -32,7 +33,12 @@ class NikInfo:
     sex: str  # "L" (laki-laki) or "P" (perempuan)
 
 
-def validate_nik(value: str, *, today: date | None = None) -> NikInfo:
+def validate_nik(value: str, *, today: date | None = None, min_age: int = 0) -> NikInfo:
+    """Checks a NIK; `min_age` is APPLICANT_MIN_AGE for the person asking for a letter.
+
+    A birth date is never more than ~100 years back: the century is the latest one that
+    does not put the birth in the future, so the age is plausible by construction.
+    """
     today = today or date.today()
     nik = value.replace(" ", "").replace(".", "").replace("-", "").strip()
     if not nik:
@@ -67,8 +73,12 @@ def validate_nik(value: str, *, today: date | None = None) -> NikInfo:
             "Tanggal lahir pada NIK (angka ke-7 sampai ke-12) tidak valid. "
             "Untuk perempuan, tanggal lahir ditambah 40.",
         )
-    if _age(birth, today) > MAX_AGE_YEARS:
-        raise NikError("age", "Umur menurut NIK tidak masuk akal. Periksa lagi angka NIK.")
+    if _age(birth, today) < min_age:
+        raise NikError(
+            "age",
+            f"Menurut NIK, umur pemohon belum {min_age} tahun. Permohonan diajukan oleh "
+            "orang tua atau wali dengan NIK mereka.",
+        )
     if nik[12:] == "0000":
         raise NikError("serial", "Nomor urut pada NIK (4 angka terakhir) tidak boleh 0000.")
     return NikInfo(nik=nik, province=province, regency=regency, birth_date=birth, sex=sex)

@@ -99,14 +99,14 @@ class RunningServer:
     def start(self) -> None:
         port = int(self.url.rsplit(":", 1)[1])
         assert self.log_path is not None
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [*LOKET, "server", "--host", "127.0.0.1", "--port", str(port)],
-            env=self.env,
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [*LOKET, "server", "--host", "127.0.0.1", "--port", str(port)],
+                env=self.env,
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
