@@ -15,6 +15,8 @@ from office_server.database import Database
 from office_server.errors import PayloadTooLarge, install_error_handlers
 from office_server.kiosks import api as kiosks_api
 from office_server.letter_types import api as letter_types_api
+from office_server.letters import api as letters_api
+from office_server.letters import pages as letters_pages
 from office_server.operators import api as operators_api
 from office_server.queue import api as queue_api
 from office_server.ratelimit import RateLimiter
@@ -108,6 +110,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         operators_api.router,
         kiosks_api.router,
         queue_api.router,
+        letters_api.router,
+        letters_pages.router,
     ):
         app.include_router(router)
 

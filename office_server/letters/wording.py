@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import date
 from typing import Any
 
+from office_server.letter_types.forms import FieldSpec, parse_schema
 from office_server.letter_types.models import LetterType
 from office_server.letters.context import format_tanggal
 
@@ -27,16 +29,46 @@ def _display(value: str) -> str:
         return value
 
 
+# Not printed as rows: the purpose has its own sentence, the phone is for the office only.
+_NOT_ROWS = frozenset({"keperluan", "no_hp", "tempat_lahir", "tanggal_lahir"})
+_HINT = re.compile(r"\s*\((contoh|untuk)[^)]*\)$", re.IGNORECASE)
+
+
+def _rupiah(value: str) -> str:
+    """1500000 -> 1.500.000 (Indonesian thousands separator)."""
+    return f"{int(value):,}".replace(",", ".") if value.isdigit() else value
+
+
+def _row(spec: FieldSpec, value: str) -> tuple[str, str]:
+    label = _HINT.sub("", spec.label)
+    if spec.type == "number" and "(Rp)" in label:
+        return label.replace(" (Rp)", ""), "Rp " + _rupiah(value)
+    return label, _display(value)
+
+
 def data_rows(
     letter_type: LetterType, applicant_name: str, applicant_nik: str, form: dict[str, Any]
 ) -> list[tuple[str, str]]:
-    rows = [("Nama", applicant_name), ("NIK", applicant_nik)]
-    if form.get("tempat_lahir") or form.get("tanggal_lahir"):
+    """The label : value rows. Templates group them by label (see templates/letters/README)."""
+    schema = parse_schema(letter_type.form_schema)
+    names = {spec.name for spec in schema}
+    person_rows = [(n, label) for n, label in _PERSON_ROWS if n in names]
+    about_applicant = "tanggal_lahir" in names
+    rows: list[tuple[str, str]] = []
+    if about_applicant:
+        rows += [("Nama", applicant_name), ("NIK", applicant_nik)]
         born = ", ".join(
             p for p in (form.get("tempat_lahir", ""), _display(form.get("tanggal_lahir", ""))) if p
         )
-        rows.append(("Tempat/Tgl. Lahir", born))
-    rows += [(label, str(form[name])) for name, label in _PERSON_ROWS if form.get(name)]
+        if born:
+            rows.append(("Tempat/Tgl. Lahir", born))
+        rows += [(label, str(form[name])) for name, label in person_rows if form.get(name)]
+    skip = _NOT_ROWS | ({n for n, _ in person_rows} if about_applicant else set())
+    rows += [_row(spec, str(form[spec.name])) for spec in schema
+             if spec.name not in skip and form.get(spec.name)]  # fmt: skip
+    if not about_applicant:
+        # A birth or death is reported by the applicant about someone else.
+        rows += [("Nama pelapor", applicant_name), ("NIK pelapor", applicant_nik)]
     return rows
 
 
@@ -55,6 +87,9 @@ class _FormValues(string.Formatter):
 
 def statement(letter_type: LetterType, village_name: str, form: dict[str, Any]) -> str:
     values = {k: _display(str(v)) for k, v in form.items()}
+    for spec in parse_schema(letter_type.form_schema):
+        if spec.name in values and spec.type == "number" and "(Rp)" in spec.label:
+            values[spec.name] = _rupiah(values[spec.name])
     values["desa"] = village_name
     try:
         return _FormValues().format(letter_type.body_template, **values)

@@ -1,0 +1,113 @@
+"""JSON: public verification by token, and the operators' archive (search, export)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from office_server.deps import AdminUser, AppSettings, DbSession, OperatorUser, ReadSession
+from office_server.letters import search, verification
+from office_server.letters.archive import Archive
+from office_server.letters.pages import lookup_by_token
+from office_server.requests.service import operator_actor
+
+router = APIRouter(prefix="/api/v1", tags=["letters"])
+
+
+class VerifiedOut(BaseModel):
+    number: str
+    letter_type_title: str
+    issued_on: date
+    village: str
+    signer_name: str
+    signer_title: str
+    pdf_sha256: str
+
+
+@router.get("/verify/{token}", response_model=VerifiedOut)
+def verify(token: str, request: Request, session: ReadSession) -> VerifiedOut:
+    letter: verification.VerifiedLetter = lookup_by_token(request, session, token)
+    return VerifiedOut(**{k: getattr(letter, k) for k in VerifiedOut.model_fields})
+
+
+class ArchiveRow(BaseModel):
+    request_id: int
+    code: str
+    number: str
+    letter_type: str
+    issued_on: date
+    applicant_name: str
+    signer_name: str
+    pdf_sha256: str
+    status: str
+
+
+def _query(
+    number: str | None,
+    name: str | None,
+    nik: str | None,
+    letter_type: str | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> search.ArchiveQuery:
+    return search.ArchiveQuery(number, name, nik, letter_type, date_from, date_to)
+
+
+@router.get("/operator/archive", response_model=list[ArchiveRow])
+def archive_search(
+    session: DbSession,
+    operator: OperatorUser,
+    number: str | None = None,
+    name: str | None = None,
+    nik: str | None = None,
+    letter_type: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[ArchiveRow]:
+    """Search issued letters. (A NIK in a query string reaches only this server's own
+    access log, which records route templates, not queries.)"""
+    entries = search.search(
+        session,
+        _query(number, name, nik, letter_type, date_from, date_to),
+        actor=operator_actor(operator),
+    )
+    return [
+        ArchiveRow(
+            request_id=e.request.id,
+            code=e.request.public_code,
+            number=e.letter.number,
+            letter_type=e.request.letter_type.code,
+            issued_on=e.letter.issued_on,
+            applicant_name=e.request.applicant_name,
+            signer_name=e.letter.signer_name,
+            pdf_sha256=e.letter.pdf_sha256,
+            status=e.request.status,
+        )
+        for e in entries
+    ]
+
+
+@router.get("/operator/archive/export")
+def archive_export(
+    session: DbSession,
+    admin: AdminUser,
+    settings: AppSettings,
+    letter_type: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Response:
+    """A zip of the PDFs with manifest.json (admin only: it is bulk personal data)."""
+    data = search.export_zip(
+        session,
+        _query(None, None, None, letter_type, date_from, date_to),
+        actor=operator_actor(admin),
+        archive=Archive(settings.archive_dir),
+    )
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": "attachment; filename=arsip-surat.zip"},
+    )

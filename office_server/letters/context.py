@@ -1,0 +1,390 @@
+"""What a letter template sees: the input dataclasses, the layouts and the helpers.
+
+Kept free of WeasyPrint so that the admin pages can validate a template (and the request
+services can build a `LetterContent`) without loading the PDF engine.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import functools
+import io
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal, NamedTuple
+
+import qrcode
+import qrcode.constants
+from PIL import Image, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
+
+Layout = Literal["A4", "F4", "thermal80", "thermal58"]
+
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+
+
+@dataclass(frozen=True, kw_only=True)
+class VillageHeader:
+    """The issuing village, as printed in the kop surat and the signature block.
+
+    `kecamatan` and `kabupaten` are bare names ("Cikande", "Serang"); a leading
+    "Kecamatan"/"Kabupaten" is tolerated and dropped so it is not printed twice.
+    """
+
+    name: str
+    kode_desa: str
+    kecamatan: str
+    kabupaten: str
+    provinsi: str
+    address: str
+    postal_code: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    logo_png: bytes | None = None
+    head_name: str
+    head_title: str = "Kepala Desa"
+    head_nip: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LetterContent:
+    """One letter's printable content; built by the caller, never read from the database.
+
+    `rows` are (label, value) pairs printed as a "label : value" table in the caller's
+    order. `purpose` is the purpose itself ("Melamar pekerjaan"); a full sentence starting
+    with "Surat keterangan ini dibuat untuk keperluan" is accepted too.
+    """
+
+    type_code: str
+    title: str
+    number: str
+    issued_on: date
+    place: str
+    signer_name: str
+    signer_title: str
+    signer_nip: str | None = None
+    rows: Sequence[tuple[str, str]] = ()
+    body_paragraphs: Sequence[str] = ()
+    purpose: str = ""
+    verification_url: str
+    signed_note: str | None = None
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """Page geometry of one layout, in millimetres. `height_mm` is a maximum for rolls."""
+
+    width_mm: float
+    height_mm: float
+    margin_top_mm: float
+    margin_right_mm: float
+    margin_bottom_mm: float
+    margin_left_mm: float
+    roll: bool = False
+
+    @property
+    def css_size(self) -> str:
+        return f"{_mm(self.width_mm)} {_mm(self.height_mm)}"
+
+    @property
+    def css_margin(self) -> str:
+        return " ".join(
+            _mm(v)
+            for v in (
+                self.margin_top_mm,
+                self.margin_right_mm,
+                self.margin_bottom_mm,
+                self.margin_left_mm,
+            )
+        )
+
+
+def _mm(value: float) -> str:
+    return f"{value:g}mm"
+
+
+# Thermal pages are exactly the printable width (72 mm of 80 mm paper, 48 mm of 58 mm)
+# because printer_drivers scales the page width to the head's dot width. Their height is
+# a ceiling: the renderer trims the page to the content.
+LAYOUTS: dict[str, PageSpec] = {
+    "A4": PageSpec(210, 297, 15, 20, 15, 25),
+    "F4": PageSpec(215, 330, 15, 20, 15, 25),
+    "thermal80": PageSpec(72, 2000, 2, 2, 6, 2, roll=True),
+    "thermal58": PageSpec(48, 2000, 2, 1, 6, 1, roll=True),
+}
+
+
+def format_tanggal(value: date | datetime | str | None) -> str:
+    """28 November 2026. Strings pass through so that templates can format any row."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return f"{value.day} {BULAN[value.month - 1]} {value.year}"
+
+
+def format_hari(value: date | datetime) -> str:
+    """The Indonesian day name (Senin ... Minggu)."""
+    return HARI[value.weekday()]
+
+
+class RowSplit(NamedTuple):
+    matched: list[tuple[str, str]]
+    rest: list[tuple[str, str]]
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def split_rows(rows: Iterable[tuple[str, str]], *patterns: str) -> RowSplit:
+    """Rows whose label matches any regex (case-insensitive), and the others, in order.
+
+    Templates use it to group the caller's flat rows into sections (the parents of a
+    newborn, the reporter of a death) without the caller knowing about sections; a row
+    that matches nothing stays in `rest`, so nothing the caller passed is ever dropped.
+    """
+    compiled = [_pattern(p) for p in patterns]
+    split = RowSplit([], [])
+    for label, value in rows:
+        target = split.matched if any(p.search(label) for p in compiled) else split.rest
+        target.append((label, value))
+    return split
+
+
+class Comparison(NamedTuple):
+    columns: list[str]
+    rows: list[tuple[str, list[str]]]
+    rest: list[tuple[str, str]]
+
+
+_QUALIFIED = re.compile(r"^(?P<base>.*\S)\s*\((?P<qualifier>[^()]+)\)\s*$")
+
+
+def compare_rows(rows: Iterable[tuple[str, str]]) -> Comparison:
+    """Pair rows labelled "Nama (KTP)" / "Nama (Ijazah)" into a table with one column per
+    document. A label seen with only one qualifier ("Penghasilan (Rp)") is not a
+    comparison and stays in `rest`."""
+    rows = list(rows)
+    by_base: dict[str, dict[str, str]] = {}
+    for label, value in rows:
+        if m := _QUALIFIED.match(label):
+            by_base.setdefault(m["base"], {})[m["qualifier"].strip()] = value
+    compared = {base: values for base, values in by_base.items() if len(values) >= 2}
+    columns: list[str] = []
+    for values in compared.values():
+        columns.extend(q for q in values if q not in columns)
+    table = [(base, [values.get(q, "") for q in columns]) for base, values in compared.items()]
+    rest = [
+        (label, value)
+        for label, value in rows
+        if not ((m := _QUALIFIED.match(label)) and m["base"] in compared)
+    ]
+    return Comparison(columns, table, rest)
+
+
+class QrImage(NamedTuple):
+    src: str
+    size_mm: float
+    # Set on rolls only: where the symbol starts, counted from the content box's left.
+    left_mm: float | None
+
+
+def qr_svg(payload: str) -> tuple[str, int]:
+    """The payload as a QR (level M) in an SVG data URI, and its width in modules
+    (quiet zone included).
+
+    qrcode picks alphanumeric mode by itself when the payload is upper case; one path
+    for all dark modules so rasterisers leave no hairlines between them.
+    """
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    size = len(matrix)
+    parts: list[str] = []
+    for y, line in enumerate(matrix):
+        x = 0
+        while x < size:
+            if not line[x]:
+                x += 1
+                continue
+            start = x
+            while x < size and line[x]:
+                x += 1
+            parts.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'width="{size}" height="{size}" shape-rendering="crispEdges">'
+        f'<rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="#000" d="{"".join(parts)}"/></svg>'
+    )
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+    return uri, size
+
+
+# Thermal heads print 8 dots per mm (203 dpi) on both 58 and 80 mm paper.
+_DOT_MM = 0.125
+_PAPER_QR_MM = 24.0
+_ROLL_QR_MAX_MM = 32.0
+
+
+def qr_image(payload: str, page: PageSpec) -> QrImage:
+    """The verification QR sized for the layout.
+
+    On a roll every module is a whole number of printer dots and the symbol starts on a
+    dot, so the 1-bit raster has square, equal modules a cheap camera reads easily. On
+    paper the vector symbol is sharp at any printer resolution.
+    """
+    src, modules = qr_svg(payload)
+    if not page.roll:
+        return QrImage(src, _PAPER_QR_MM, None)
+    dots_per_module = max(3, int(_ROLL_QR_MAX_MM / (modules * _DOT_MM)))
+    size = modules * dots_per_module * _DOT_MM
+    content_width = page.width_mm - page.margin_left_mm - page.margin_right_mm
+    left = round((content_width - size) / 2 / _DOT_MM) * _DOT_MM
+    return QrImage(src, size, max(left, 0.0))
+
+
+# About 300 dpi at the kop's 24 mm logo height: sharp on paper, and a 2 MB camera photo
+# of the village seal does not end up in every archived PDF.
+_LOGO_MAX_PX = 320
+
+
+@functools.lru_cache(maxsize=8)
+def logo_data_uri(logo: bytes) -> str | None:
+    """The village logo, shrunk to print resolution, as a PNG data URI (None if unusable)."""
+    try:
+        with Image.open(io.BytesIO(logo)) as opened:
+            picture: Image.Image = opened
+            picture.load()
+            if max(picture.size) > _LOGO_MAX_PX:
+                picture.thumbnail((_LOGO_MAX_PX, _LOGO_MAX_PX))
+            if picture.mode not in ("RGB", "RGBA", "L", "LA"):
+                picture = picture.convert("RGBA")
+            out = io.BytesIO()
+            picture.save(out, format="PNG", optimize=True)
+    except (UnidentifiedImageError, OSError, ValueError):
+        # A broken logo must not stop a letter from being issued; it is printed without.
+        logger.warning("Village logo is not a readable image; letter printed without it")
+        return None
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+_PREFIXES = {
+    "kabupaten": re.compile(r"^\s*(kabupaten|kab\.)\s+", re.IGNORECASE),
+    "kecamatan": re.compile(r"^\s*(kecamatan|kec\.)\s+", re.IGNORECASE),
+    "name": re.compile(r"^\s*desa\s+", re.IGNORECASE),
+}
+_PURPOSE_PREFIX = re.compile(
+    r"^\s*surat\s+(keterangan|pengantar)\s+ini\s+dibuat\s+untuk\s+keperluan\s*:?\s*",
+    re.IGNORECASE,
+)
+
+
+def _normalised_village(village: VillageHeader) -> VillageHeader:
+    return dataclasses.replace(
+        village,
+        name=_PREFIXES["name"].sub("", village.name),
+        kecamatan=_PREFIXES["kecamatan"].sub("", village.kecamatan),
+        kabupaten=_PREFIXES["kabupaten"].sub("", village.kabupaten),
+    )
+
+
+def template_context(village: VillageHeader, content: LetterContent, layout: str) -> dict[str, Any]:
+    """The variables every letter template gets (documented in templates/letters/README.md)."""
+    page = LAYOUTS[layout]
+    village = _normalised_village(village)
+    signer_office = content.signer_title
+    if village.name.casefold() not in signer_office.casefold():
+        signer_office = f"{signer_office} {village.name}"
+    head_office = village.head_title
+    if village.name.casefold() not in head_office.casefold():
+        head_office = f"{head_office} {village.name}"
+    # Someone other than the head signs "atas nama" (a.n.) the head, as on paper letters.
+    on_behalf_of = (
+        None
+        if content.signer_title.casefold() == village.head_title.casefold()
+        else f"a.n. {head_office}"
+    )
+    purpose = _PURPOSE_PREFIX.sub("", content.purpose).strip().rstrip(".")
+    # "Surat Pengantar SKCK" closes with "Demikian surat pengantar ini ...".
+    kind = "surat pengantar" if "pengantar" in content.title.casefold() else "surat keterangan"
+    return {
+        "village": village,
+        "letter": content,
+        "layout": layout,
+        "page": page,
+        "is_roll": page.roll,
+        "logo_src": logo_data_uri(village.logo_png) if village.logo_png else None,
+        "qr": qr_image(content.verification_url, page),
+        "issued_on_text": format_tanggal(content.issued_on),
+        "signer_office": signer_office,
+        "on_behalf_of": on_behalf_of,
+        "purpose_text": purpose,
+        "letter_kind": kind,
+    }
+
+
+def sample_letter(*, signed: bool = True) -> tuple[VillageHeader, LetterContent]:
+    """Made-up data touching every template branch: for template checks and previews."""
+    village = VillageHeader(
+        name="Sukamaju",
+        kode_desa="DS-2004",
+        kecamatan="Cikande",
+        kabupaten="Serang",
+        provinsi="Banten",
+        address="Jl. Raya Sukamaju No. 1",
+        postal_code="42186",
+        phone="(0254) 401234",
+        email="desa@sukamaju.desa.id",
+        head_name="H. Ahmad Suganda",
+        head_title="Kepala Desa",
+    )
+    content = LetterContent(
+        type_code="contoh",
+        title="SURAT KETERANGAN",
+        number="400.12.2.2/001/DS-2004/I/2026",
+        issued_on=date(2026, 1, 5),
+        place="Sukamaju",
+        signer_name="Siti Rahmawati" if signed else "H. Ahmad Suganda",
+        signer_title="Sekretaris Desa" if signed else "Kepala Desa",
+        signer_nip="198001012005012001" if signed else None,
+        # A list, as callers pass it, so the sandbox's refusal to mutate it is exercised.
+        rows=[
+            ("Nama", "Budi Santoso"),
+            ("Tempat/Tgl Lahir", "Serang, 12 Januari 1990"),
+            ("Nama (KTP)", "Budi Santoso"),
+            ("Nama (Ijazah)", "Budi Santosa"),
+            ("Nama usaha", "Warung Berkah"),
+            ("Nama ayah", "Slamet"),
+            ("Tanggal meninggal", "1 Januari 2026"),
+            ("Hubungan pelapor", "Anak kandung"),
+            ("Alamat", "Kp. Sukamaju RT 001/RW 002"),
+        ],
+        body_paragraphs=("Orang tersebut di atas adalah benar penduduk Desa Sukamaju.",),
+        purpose="Melamar pekerjaan",
+        verification_url="HTTP://DESA.LOCAL/V/ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+        signed_note="Ditandatangani secara elektronik" if signed else None,
+    )
+    return village, content
