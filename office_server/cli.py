@@ -6,6 +6,7 @@ import argparse
 import getpass
 import logging
 import sys
+import threading
 from pathlib import Path
 
 from office_server.config import get_settings
@@ -165,6 +166,8 @@ def cmd_server(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     app = create_app(settings)
     base = f"http://{host}:{port}"
     print(f"Loket Desa office server on {base}")
@@ -179,6 +182,10 @@ def cmd_server(args: argparse.Namespace) -> int:
                 "  Demo accounts:    "
                 + ", ".join(f"{u} / {p}" for u, p in seed.DEMO_PASSWORDS.items())
             )
+    # The first WeasyPrint render loads fonts (~0.5 s); pay it now, not at the first signing.
+    from office_server.letters.rendering import warm_up
+
+    threading.Thread(target=warm_up, name="render-warm-up", daemon=True).start()
     # access_log off: uvicorn's would print raw paths; ours logs route templates only.
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
     return 0

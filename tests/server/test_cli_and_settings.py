@@ -1,0 +1,106 @@
+"""The `loket` command and settings, run as an admin would run them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from office_server.config import Settings
+from office_server.database import Database, utcnow
+from office_server.errors import ValidationFailed
+from office_server.operators.models import Operator
+from office_server.requests import service as requests_service
+from office_server.requests.lifecycle import Status
+from office_server.residents.models import Resident
+from tests.server.helpers import OPERATOR, file_request
+from tests.support.factories import make_nik
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def loket(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "office_server.cli", *args],
+        env={"LOKET_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"},
+        cwd=REPO, input=stdin, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_default_secret_is_refused_outside_development() -> None:
+    with pytest.raises(ValidationError, match="LOKET_SECRET_KEY must be set"):
+        Settings(environment="production")
+    assert Settings(environment="production", secret_key="x" * 32).secret_key == "x" * 32
+
+
+def test_cli_setup_commands(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert loket(data, "migrate").returncode == 0
+    assert loket(data, "seed-demo", "--if-empty").returncode == 0
+    again = loket(data, "seed-demo", "--if-empty")
+    assert again.returncode == 0 and "already" in again.stdout
+    made = loket(
+        data, "create-operator", "--username", "Sekdes", "--full-name", "Dewi Lestari",
+        "--role", "signer", "--title", "Sekretaris Desa", "--password-stdin",
+        stdin="rahasia-sekali\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    short = loket(
+        data, "create-operator", "--username", "x", "--full-name", "X", "--role", "operator",
+        "--password-stdin", stdin="pendek\n",
+    )  # fmt: skip
+    assert short.returncode == 1 and "paling sedikit 8" in short.stderr
+    kiosk = loket(data, "add-kiosk", "--name", "Anjungan Aula")
+    assert kiosk.returncode == 0 and kiosk.stdout.strip().splitlines()[-1].startswith("lk_")
+    assert loket(data, "add-kiosk", "--name", "Anjungan Aula").returncode == 1
+
+    register = tmp_path / "penduduk.csv"
+    register.write_text(
+        "nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,alamat\n"
+        f"{make_nik()},Budi Santoso,Serang,1990-08-17,L,Kp. Sukamaju\n"
+        f"{make_nik(serial=2)},Salah Tanggal,Serang,1991-01-01,L,Kp. Sukamaju\n"
+        "123,Rusak,Serang,1990-01-01,L,\n",
+        encoding="utf-8",
+    )
+    imported = loket(data, "import-residents", str(register))
+    assert imported.returncode == 0
+    assert "1 added, 0 updated, 2 rejected" in imported.stdout
+    assert "line 3" in imported.stdout and "line 4" in imported.stdout
+    assert make_nik() not in imported.stdout  # reports line numbers, never a NIK
+
+    db = Database(Settings(data_dir=data))
+    with db.session() as s:
+        sekdes = s.scalars(select(Operator).where(Operator.username == "sekdes")).one()
+        assert (sekdes.role, sekdes.title) == ("signer", "Sekretaris Desa")
+        assert sekdes.password_hash.startswith("$argon2")
+        assert s.scalars(select(Resident)).one().name == "Budi Santoso"
+    db.dispose()
+
+
+def test_register_mismatch_is_refused(sqlite_db: Database) -> None:
+    """A NIK the register knows with another birth date is refused; a newcomer is not."""
+    with sqlite_db.session() as s:
+        s.add(Resident(nik=make_nik(serial=1), name="Budi", birth_date=date(1989, 1, 2), sex="L"))
+        s.flush()
+        with pytest.raises(ValidationFailed) as info:
+            file_request(s, serial=1)
+        assert info.value.fields == {
+            "applicant_nik": "NIK tidak cocok dengan data kependudukan desa."
+        }
+        assert file_request(s, serial=2).status == Status.SUBMITTED  # not in the register
+        s.rollback()
+
+
+def test_stale_requests_expire(sqlite_db: Database) -> None:
+    with sqlite_db.session() as s:
+        stale, fresh = file_request(s, 1), file_request(s, 2)
+        for r in (stale, fresh):
+            requests_service.transition(s, r, "ask_correction", actor=OPERATOR, reason="KTP")
+        stale.status_changed_at = utcnow() - timedelta(days=31)
+        assert requests_service.expire_stale(s, settings=sqlite_db.settings) == 1
+        assert (stale.status, fresh.status) == (Status.EXPIRED, Status.NEEDS_CORRECTION)
