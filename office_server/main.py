@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -61,6 +60,38 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
     await JSONResponse(err.body(), status_code=413)(scope, receive, send)
 
 
+class AccessLog:
+    """Logs method, route template, status and time: never the raw path or query, so
+    codes and anything a client wrongly put in a URL stay out of the logs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            access_log.info(
+                "%s %s %d %.1fms",
+                scope["method"],
+                getattr(scope.get("route"), "path", "-"),
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = database or Database(settings)
@@ -85,23 +116,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
-    @app.middleware("http")
-    async def _access_log(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Our own access log names the route template, never the raw path or query:
-        # codes and anything a client wrongly put in a URL stay out of the logs.
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "-")
-        access_log.info(
-            "%s %s %d %.1fms",
-            request.method,
-            route,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response
+    app.add_middleware(AccessLog)
 
     for router in (
         letter_types_api.router,
