@@ -14,10 +14,42 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("loket.errors")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    message_en: str
+    fields: dict[str, str] | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error answer under /api: a machine code and the message in Indonesian."""
+
+    error: ErrorDetail
+
+
+# Declared on every API route so the OpenAPI document tells clients what errors look like.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "Bad request"),
+        (401, "Login or kiosk key required"),
+        (403, "Not allowed (role, CSRF, counter-only letter type)"),
+        (404, "Not found"),
+        (409, "Conflict (invalid transition, duplicate)"),
+        (413, "Body too large"),
+        (422, "Invalid input; `fields` names each problem in Indonesian"),
+        (429, "Too many attempts"),
+        (500, "Server error"),
+    )
+}
 
 
 class DomainError(Exception):
@@ -107,6 +139,9 @@ def _wants_json(request: Request) -> bool:
 def _render(request: Request, status: int, body: dict[str, Any]) -> Response:
     if _wants_json(request):
         return JSONResponse(body, status_code=status)
+    if status == 401:
+        # An operator page opened without a session (or after it expired): the login page.
+        return RedirectResponse("/operator/login", status_code=303)
     err = body["error"]
     page = (
         "<!doctype html><html lang=id><meta charset=utf-8>"
@@ -151,18 +186,45 @@ def install_error_handlers(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        # Log the type and route only: messages of library errors can carry form data.
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, _route(request))
-        body = {
-            "error": {
-                "code": "internal_error",
-                "message": "Terjadi kesalahan pada server. Silakan hubungi operator desa.",
-                "message_en": "Server error. Please contact the village operator.",
-            }
-        }
-        return _render(request, 500, body)
+
+INTERNAL_ERROR = {
+    "error": {
+        "code": "internal_error",
+        "message": "Terjadi kesalahan pada server. Silakan hubungi operator desa.",
+        "message_en": "Server error. Please contact the village operator.",
+    }
+}
+
+
+class CatchUnexpected:
+    """Answers an unexpected exception with a 500 and logs only its type and route.
+
+    Starlette's own last-resort handler re-raises, and the server then logs the full
+    traceback, whose database errors quote the row being written: NIKs and names would
+    reach the log. Here the exception stops.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def note_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, note_start)
+        except Exception as exc:
+            request = Request(scope)
+            log.error("unhandled %s on %s %s", type(exc).__name__, scope["method"], _route(request))
+            if not started:
+                await _render(request, 500, INTERNAL_ERROR)(scope, receive, send)
 
 
 def _route(request: Request) -> str:

@@ -9,9 +9,15 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from office_server import web
 from office_server.config import Settings, get_settings
 from office_server.database import Database
-from office_server.errors import PayloadTooLarge, install_error_handlers
+from office_server.errors import (
+    ERROR_RESPONSES,
+    CatchUnexpected,
+    PayloadTooLarge,
+    install_error_handlers,
+)
 from office_server.kiosks import api as kiosks_api
 from office_server.letter_types import api as letter_types_api
 from office_server.letters import api as letters_api
@@ -116,6 +122,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
+    app.add_middleware(CatchUnexpected)
     app.add_middleware(AccessLog)
 
     for router in (
@@ -128,7 +135,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         letters_api.router,
         letters_pages.router,
     ):
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -136,4 +143,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             profile = village_service.get_profile(session=session)
             return {"status": "ok", "village": profile.name}
 
+    web.install_pages(app)
     return app

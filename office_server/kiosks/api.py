@@ -105,7 +105,11 @@ def scan(
     return out
 
 
-@router.get("/claims/{claim_id}/pdf")
+@router.get(
+    "/claims/{claim_id}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The letter PDF"}},
+)
 def claim_pdf(
     claim_id: str, session: DbSession, kiosk: CurrentKiosk, settings: AppSettings
 ) -> Response:

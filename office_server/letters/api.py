@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from office_server.deps import AdminUser, AppSettings, DbSession, OperatorUser, ReadSession
+from office_server.errors import ValidationFailed
 from office_server.letters import search, verification
 from office_server.letters.archive import Archive
 from office_server.letters.pages import lookup_by_token
@@ -45,15 +47,30 @@ class ArchiveRow(BaseModel):
     status: str
 
 
+# Dates as YYYY-MM-DD only: pydantic would also read "0" as 1970-01-01.
+IsoDate = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+def _date(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed({field: "Tanggal tidak valid (contoh 2026-11-28)."}) from exc
+
+
 def _query(
     number: str | None,
     name: str | None,
     nik: str | None,
     letter_type: str | None,
-    date_from: date | None,
-    date_to: date | None,
+    date_from: str | None,
+    date_to: str | None,
 ) -> search.ArchiveQuery:
-    return search.ArchiveQuery(number, name, nik, letter_type, date_from, date_to)
+    return search.ArchiveQuery(
+        number, name, nik, letter_type, _date(date_from, "date_from"), _date(date_to, "date_to")
+    )
 
 
 @router.get("/operator/archive", response_model=list[ArchiveRow])
@@ -64,8 +81,8 @@ def archive_search(
     name: str | None = None,
     nik: str | None = None,
     letter_type: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: IsoDate = None,
+    date_to: IsoDate = None,
 ) -> list[ArchiveRow]:
     """Search issued letters. (A NIK in a query string reaches only this server's own
     access log, which records route templates, not queries.)"""
@@ -90,14 +107,18 @@ def archive_search(
     ]
 
 
-@router.get("/operator/archive/export")
+@router.get(
+    "/operator/archive/export",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "PDFs + manifest.json"}},
+)
 def archive_export(
     session: DbSession,
     admin: AdminUser,
     settings: AppSettings,
     letter_type: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: IsoDate = None,
+    date_to: IsoDate = None,
 ) -> Response:
     """A zip of the PDFs with manifest.json (admin only: it is bulk personal data)."""
     data = search.export_zip(

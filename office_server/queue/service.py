@@ -28,6 +28,7 @@ def take(
     today: date | None = None,
 ) -> QueueTicket:
     service = service.upper()
+    idempotency_key = (idempotency_key or "").strip() or None
     if service not in SERVICES:
         raise ValidationFailed({"service": "Jenis layanan antrean tidak dikenal."})
     if idempotency_key:
@@ -159,3 +160,34 @@ def board(*, session: Session, today: date | None = None) -> BoardState:
         .where(QueueTicket.service_date == today, QueueTicket.status == TicketStatus.WAITING)
     )
     return BoardState(called=called, waiting=int(waiting or 0))
+
+
+def called_at_counter(
+    *, session: Session, counter_no: int, today: date | None = None
+) -> QueueTicket | None:
+    """The ticket now being served at a counter (called and not yet finished), if any."""
+    today = today or date.today()
+    return session.scalars(
+        select(QueueTicket)
+        .where(
+            QueueTicket.service_date == today,
+            QueueTicket.counter_no == counter_no,
+            QueueTicket.status == TicketStatus.CALLED,
+        )
+        .order_by(QueueTicket.called_at.desc())
+        .limit(1)
+    ).first()
+
+
+def waiting_count(
+    *, session: Session, service: str | None = None, today: date | None = None
+) -> int:
+    today = today or date.today()
+    stmt = (
+        select(func.count())
+        .select_from(QueueTicket)
+        .where(QueueTicket.service_date == today, QueueTicket.status == TicketStatus.WAITING)
+    )
+    if service:
+        stmt = stmt.where(QueueTicket.service == service.upper())
+    return int(session.scalar(stmt) or 0)

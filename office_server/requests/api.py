@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,8 @@ router = APIRouter(prefix="/api/v1", tags=["requests"])
 SECRET_HEADER = "X-Pickup-Secret"  # noqa: S105 - a header name
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=80)]
 PickupSecret = Annotated[str, Header(alias=SECRET_HEADER, max_length=64)]
+# Database ids are 32-bit on every backend; a larger number is simply not found.
+RequestId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def created_body(request: LetterRequest, secret: str, settings: Settings) -> RequestCreated:
@@ -165,7 +167,7 @@ def queue(
 
 @operator_router.get("/requests/{request_id}", response_model=RequestDetail)
 def view_request(
-    request_id: int, session: DbSession, operator: OperatorUser, settings: AppSettings
+    request_id: RequestId, session: DbSession, operator: OperatorUser, settings: AppSettings
 ) -> RequestDetail:
     request = requests_service.view_by_operator(
         session=session, request_id=request_id, operator=operator
@@ -175,7 +177,7 @@ def view_request(
 
 @operator_router.patch("/requests/{request_id}", response_model=RequestDetail)
 def edit_request(
-    request_id: int,
+    request_id: RequestId,
     body: CorrectionIn,
     session: DbSession,
     operator: OperatorUser,
@@ -203,35 +205,47 @@ def _act(
 
 @operator_router.post("/requests/{request_id}/ask-correction", response_model=RequestDetail)
 def ask_correction(
-    request_id: int, body: ReasonIn, session: DbSession, operator: OperatorUser, s: AppSettings
+    request_id: RequestId,
+    body: ReasonIn,
+    session: DbSession,
+    operator: OperatorUser,
+    s: AppSettings,
 ) -> RequestDetail:
     return _detail(session, _act(session, request_id, "ask_correction", operator, body.reason), s)
 
 
 @operator_router.post("/requests/{request_id}/approve", response_model=RequestDetail)
 def approve(
-    request_id: int, session: DbSession, operator: OperatorUser, s: AppSettings
+    request_id: RequestId, session: DbSession, operator: OperatorUser, s: AppSettings
 ) -> RequestDetail:
     return _detail(session, _act(session, request_id, "approve", operator, None), s)
 
 
 @operator_router.post("/requests/{request_id}/reject", response_model=RequestDetail)
 def reject(
-    request_id: int, body: ReasonIn, session: DbSession, operator: OperatorUser, s: AppSettings
+    request_id: RequestId,
+    body: ReasonIn,
+    session: DbSession,
+    operator: OperatorUser,
+    s: AppSettings,
 ) -> RequestDetail:
     return _detail(session, _act(session, request_id, "reject", operator, body.reason), s)
 
 
 @operator_router.post("/requests/{request_id}/cancel", response_model=RequestDetail)
 def cancel(
-    request_id: int, body: ReasonIn, session: DbSession, operator: OperatorUser, s: AppSettings
+    request_id: RequestId,
+    body: ReasonIn,
+    session: DbSession,
+    operator: OperatorUser,
+    s: AppSettings,
 ) -> RequestDetail:
     return _detail(session, _act(session, request_id, "cancel", operator, body.reason), s)
 
 
 @operator_router.post("/requests/{request_id}/sign", response_model=RequestDetail)
 def sign(
-    request_id: int, session: DbSession, signer: SignerUser, settings: AppSettings
+    request_id: RequestId, session: DbSession, signer: SignerUser, settings: AppSettings
 ) -> RequestDetail:
     """The village head (or sekdes) signs: the letter gets its number and final PDF."""
     request = requests_service.get(session=session, request_id=request_id)
@@ -239,9 +253,13 @@ def sign(
     return _detail(session, request, settings)
 
 
-@operator_router.get("/requests/{request_id}/letter.pdf")
+@operator_router.get(
+    "/requests/{request_id}/letter.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The letter PDF"}},
+)
 def letter_pdf(
-    request_id: int, session: DbSession, operator: OperatorUser, settings: AppSettings
+    request_id: RequestId, session: DbSession, operator: OperatorUser, settings: AppSettings
 ) -> Response:
     letter = letters.for_request(session=session, request_id=request_id)
     pdf = letters.pdf_bytes(letter, settings=settings)

@@ -97,6 +97,7 @@ def create(
     secret (only a hash is stored, so the first one cannot be shown again); the same key
     with another body is a conflict.
     """
+    idempotency_key = (idempotency_key or "").strip() or None
     body = {
         "t": letter_type_code,
         "n": applicant_nik,
@@ -341,3 +342,122 @@ def expire_stale(session: Session, *, settings: Settings) -> int:
     for request in stale:
         lifecycle.apply(session, request, "expire", actor=audit.SYSTEM)
     return len(stale)
+
+
+# --- used by the HTML pages ---------------------------------------------------------
+
+
+def check_submission(
+    session: Session,
+    *,
+    letter_type_code: str,
+    applicant_nik: str,
+    applicant_name: str,
+    form_data: dict[str, Any],
+    today: date | None = None,
+) -> dict[str, str]:
+    """The checks of `create` without filing: the review step before the resident sends.
+
+    Returns the cleaned form; raises ValidationFailed with every problem (or Forbidden for
+    a counter-only type). `create` checks again when the request is actually filed.
+    """
+    lt = letter_types.get_by_code(session=session, code=letter_type_code)
+    if not lt.self_service:
+        raise Forbidden(
+            f"{lt.title} dilayani langsung di loket kantor desa.",
+            f"'{lt.title}' is handled at the office counter only.",
+            code="counter_only",
+        )
+    errors: dict[str, str] = {}
+    nik_info = None
+    try:
+        nik_info = validate_nik(applicant_nik, today=today, min_age=APPLICANT_MIN_AGE)
+    except NikError as exc:
+        errors["applicant_nik"] = exc.message
+    try:
+        check_name(applicant_name)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    cleaned: dict[str, str] = {}
+    try:
+        cleaned = clean_form(parse_schema(lt.form_schema), form_data, today=today)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if nik_info is not None and not errors:
+        errors.update(
+            _check_consistency(session, nik_info.nik, nik_info.birth_date, nik_info.sex, cleaned)
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def list_for_dashboard(
+    *,
+    session: Session,
+    statuses: list[str] | None = None,
+    letter_type_code: str | None = None,
+    search: str | None = None,
+    newest_first: bool = False,
+    limit: int = 200,
+) -> list[LetterRequest]:
+    """The operator's queue: by status, type, a code or part of a name; oldest first."""
+    stmt = select(LetterRequest)
+    if statuses:
+        stmt = stmt.where(LetterRequest.status.in_(statuses))
+    if letter_type_code:
+        lt = letter_types.get_by_code(session=session, code=letter_type_code)
+        stmt = stmt.where(LetterRequest.letter_type_id == lt.id)
+    if search and search.strip():
+        term = search.strip()
+        code = term.upper().replace("-", "").replace(" ", "")
+        stmt = stmt.where(
+            (LetterRequest.public_code == code)
+            | func.lower(LetterRequest.applicant_name).contains(term.lower())
+        )
+    order = LetterRequest.created_at.desc() if newest_first else LetterRequest.created_at.asc()
+    stmt = stmt.order_by(order, LetterRequest.id.desc() if newest_first else LetterRequest.id)
+    return list(session.scalars(stmt.limit(min(limit, 500))))
+
+
+def oldest_open(*, session: Session, status: str) -> LetterRequest | None:
+    return session.scalars(
+        select(LetterRequest)
+        .where(LetterRequest.status == status)
+        .order_by(LetterRequest.created_at.asc(), LetterRequest.id)
+        .limit(1)
+    ).first()
+
+
+def day_stats(*, session: Session, start: Any, end: Any) -> dict[str, Any]:
+    """Requests filed per letter type in [start, end) and submit-to-ready times (minutes).
+
+    `start`/`end` are aware datetimes (the office's local day in UTC).
+    """
+    from office_server.letter_types.models import LetterType
+
+    per_type = session.execute(
+        select(LetterType.title, func.count(LetterRequest.id))
+        .join(LetterRequest, LetterRequest.letter_type_id == LetterType.id)
+        .where(LetterRequest.created_at >= start, LetterRequest.created_at < end)
+        .group_by(LetterType.title)
+        .order_by(func.count(LetterRequest.id).desc())
+    ).all()
+    ready_rows = session.execute(
+        select(LetterRequest.submitted_at, Letter.created_at)
+        .join(Letter, Letter.request_id == LetterRequest.id)
+        .where(Letter.created_at >= start, Letter.created_at < end)
+    ).all()
+    minutes = sorted(
+        (made - submitted).total_seconds() / 60
+        for submitted, made in ready_rows
+        if submitted is not None and made is not None
+    )
+    return {
+        "per_type": [(title, int(n)) for title, n in per_type],
+        "filed": sum(int(n) for _, n in per_type),
+        "ready": len(minutes),
+        "avg_minutes": (sum(minutes) / len(minutes)) if minutes else None,
+        "median_minutes": minutes[len(minutes) // 2] if minutes else None,
+        "max_minutes": minutes[-1] if minutes else None,
+    }
