@@ -14,8 +14,7 @@ from office_server.qr_payloads import MAX_PAYLOAD_CHARS
 from office_server.queue import service as queue
 from office_server.ratelimit import RateLimiter
 from office_server.requests import lifecycle
-from office_server.requests import service as requests_service
-from office_server.requests.api import created_body
+from office_server.requests.api import file_from
 from office_server.requests.models import Channel
 from office_server.requests.schemas import RequestCreated, RequestIn
 
@@ -152,18 +151,14 @@ def file_at_kiosk(
     settings: AppSettings,
     idempotency_key: IdempotencyKey = None,
 ) -> RequestCreated:
-    request, secret, _ = requests_service.create(
+    return file_from(
         session,
-        letter_type_code=body.letter_type,
-        applicant_nik=body.applicant_nik,
-        applicant_name=body.applicant_name,
-        form_data=body.form_data,
-        phone=body.phone,
+        body,
         channel=Channel.KIOSK,
         actor=kiosks.actor_for(kiosk),
         idempotency_key=idempotency_key,
+        settings=settings,
     )
-    return created_body(request, secret, settings)
 
 
 class TicketIn(BaseModel):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from office_server.audit.service import RESIDENT
+from office_server.audit.service import RESIDENT, Actor
 from office_server.config import Settings
 from office_server.deps import (
     AppSettings,
@@ -48,6 +48,30 @@ PickupSecret = Annotated[str, Header(alias=SECRET_HEADER, max_length=64)]
 RequestId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
+def file_from(
+    session: Session,
+    body: RequestIn,
+    *,
+    channel: Channel,
+    actor: Actor,
+    idempotency_key: str | None,
+    settings: Settings,
+) -> RequestCreated:
+    """Files a request from any channel and answers with its code and pickup QR."""
+    request, secret, _ = requests_service.create(
+        session,
+        letter_type_code=body.letter_type,
+        applicant_nik=body.applicant_nik,
+        applicant_name=body.applicant_name,
+        form_data=body.form_data,
+        phone=body.phone,
+        channel=channel,
+        actor=actor,
+        idempotency_key=idempotency_key,
+    )
+    return created_body(request, secret, settings)
+
+
 def created_body(request: LetterRequest, secret: str, settings: Settings) -> RequestCreated:
     return RequestCreated(
         code=request.public_code,
@@ -66,18 +90,14 @@ def file_request(
     idempotency_key: IdempotencyKey = None,
 ) -> RequestCreated:
     """Files a request from a resident's phone. The 201 is sent only after the commit."""
-    request, secret, _ = requests_service.create(
+    return file_from(
         session,
-        letter_type_code=body.letter_type,
-        applicant_nik=body.applicant_nik,
-        applicant_name=body.applicant_name,
-        form_data=body.form_data,
-        phone=body.phone,
+        body,
         channel=Channel.WEB,
         actor=RESIDENT,
         idempotency_key=idempotency_key,
+        settings=settings,
     )
-    return created_body(request, secret, settings)
 
 
 def _resident_request(http: Request, session: Session, code: str, secret: str) -> LetterRequest:
