@@ -38,7 +38,7 @@ def test_openapi_fuzz(tmp_path: Path) -> None:
                 "-H", f"X-CSRF-Token: {admin.headers['X-CSRF-Token']}",
                 "--no-color",
             ],
-            capture_output=True, text=True, timeout=600, check=False,
+            cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
         )  # fmt: skip
     report = tmp_path / "schemathesis.txt"
     report.write_text(result.stdout + result.stderr)
