@@ -191,12 +191,6 @@ def cmd_server(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_kiosk(args: argparse.Namespace) -> int:
-    from kiosk_app.main import run
-
-    return run(args.kiosk_args)
-
-
 def _safe_url(url: str) -> str:
     # Never print a database password.
     if "@" in url:
@@ -250,13 +244,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pdf")
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("kiosk", help="start the kiosk app")
-    p.add_argument("kiosk_args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_kiosk)
+    # Listed for --help only: main() hands `loket kiosk ...` to kiosk_app.main.run.
+    sub.add_parser("kiosk", help="start the kiosk app (loket kiosk --help for its options)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["kiosk"]:
+        # The kiosk has its own options (--config, --fullscreen, --camera, ...).
+        from kiosk_app.main import run
+
+        return run(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 

@@ -1,0 +1,5 @@
+import sys
+
+from kiosk_app.main import run
+
+sys.exit(run())

@@ -1,0 +1,61 @@
+"""A request was filed (at the kiosk or from an offline-request QR): show and print its ticket.
+
+The pickup QR is printed as it came from the server and never re-requested: a retried
+request would replace its secret and void the ticket already printed.
+"""
+
+from __future__ import annotations
+
+from kivy.properties import OptionProperty, StringProperty
+
+from kiosk_app.flows import print_receipt_safely
+from kiosk_app.printing import PrintFailed, pickup_receipt
+from kiosk_app.screens import KioskScreen
+
+
+class TicketScreen(KioskScreen):
+    code = StringProperty("")
+    title_text = StringProperty("")
+    status_label = StringProperty("")
+    pickup_qr = StringProperty("")
+    print_state = OptionProperty("idle", options=["idle", "printing", "printed", "failed"])
+
+    def show_filed(self, *, code: str, title: str, status_label: str, pickup_qr: str) -> None:
+        self.code, self.title_text, self.status_label = code, title, status_label
+        self.pickup_qr = pickup_qr
+        self.app.event("filed", code=code)
+        self.print_ticket()
+
+    def print_ticket(self) -> None:
+        app = self.app
+        if self.print_state == "printing" or not self.pickup_qr:
+            return
+        self.print_state = "printing"
+        self.busy = True
+        lines = pickup_receipt(
+            village=app.village,
+            title=self.title_text,
+            code=self.code,
+            status_label=self.status_label,
+            pickup_qr=self.pickup_qr,
+            lang=app.lang,
+        )
+        qr = self.pickup_qr
+
+        def done(err: PrintFailed | None) -> None:
+            self.busy = False
+            if self.pickup_qr != qr:
+                return
+            self.print_state = "printed" if err is None else "failed"
+            app.event("ticket_printed", ok=err is None)
+
+        app.submit(
+            lambda: print_receipt_safely(app.receipt, lines, qr),
+            done,
+            lambda _e: done(PrintFailed("error")),
+        )
+
+    def reset(self) -> None:
+        super().reset()
+        self.code = self.title_text = self.status_label = self.pickup_qr = ""
+        self.print_state = "idle"
