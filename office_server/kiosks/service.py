@@ -282,3 +282,8 @@ def report_failed(
             reason=reason[:500],
         )
     return request
+
+
+def list_all(*, session: Session) -> list[KioskDevice]:
+    """Every kiosk, for the admin page (keys are never shown again, only their prefix)."""
+    return list(session.scalars(select(KioskDevice).order_by(KioskDevice.name)))

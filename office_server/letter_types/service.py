@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,3 +25,63 @@ def catalog(*, session: Session, include_inactive: bool = False) -> list[LetterT
     if not include_inactive:
         stmt = stmt.where(LetterType.active.is_(True))
     return list(session.scalars(stmt))
+
+
+def get_any(*, session: Session, code: str) -> LetterType:
+    """A letter type by code, active or not (for the admin pages)."""
+    lt = session.scalars(select(LetterType).where(LetterType.code == code)).first()
+    if lt is None:
+        raise NotFound(
+            "Jenis surat tidak ditemukan.", "Unknown letter type.", code="letter_type_not_found"
+        )
+    return lt
+
+
+def update(
+    *,
+    session: Session,
+    code: str,
+    title: str,
+    description: str,
+    classification_code: str,
+    required_documents: list[str],
+    self_service: bool,
+    active: bool,
+    template_name: str,
+    body_template: str,
+    form_schema: list[dict[str, Any]],
+) -> LetterType:
+    """Admin edits; the form schema is checked field by field before it is stored."""
+    from pydantic import ValidationError
+
+    from office_server.errors import ValidationFailed
+    from office_server.letter_types.forms import parse_schema
+
+    lt = get_any(session=session, code=code)
+    errors: dict[str, str] = {}
+    title = " ".join(title.split())
+    if not title or len(title) > 160:
+        errors["title"] = "Judul wajib diisi (paling banyak 160 karakter)."
+    if not classification_code.strip() or len(classification_code) > 40:
+        errors["classification_code"] = "Kode klasifikasi wajib diisi (paling banyak 40)."
+    if not template_name.replace("_", "").isalnum() or len(template_name) > 80:
+        errors["template_name"] = "Nama templat hanya huruf, angka, dan _."
+    try:
+        specs = parse_schema(form_schema)
+        names = [s.name for s in specs]
+        if len(set(names)) != len(names):
+            errors["form_schema"] = "Nama isian tidak boleh dobel."
+    except ValidationError as exc:
+        errors["form_schema"] = f"Skema formulir tidak valid: {exc.error_count()} kesalahan."
+    if errors:
+        raise ValidationFailed(errors)
+    lt.title = title
+    lt.description = description.strip()
+    lt.classification_code = classification_code.strip()
+    lt.required_documents = [d.strip() for d in required_documents if d.strip()]
+    lt.self_service = self_service
+    lt.active = active
+    lt.template_name = template_name
+    lt.body_template = body_template.strip()
+    lt.form_schema = form_schema
+    return lt

@@ -99,3 +99,19 @@ def get(*, session: Session, operator_id: int) -> Operator:
 
 def list_all(*, session: Session) -> list[Operator]:
     return list(session.scalars(select(Operator).order_by(Operator.username)))
+
+
+def set_active(session: Session, *, operator_id: int, active: bool, actor: Actor) -> Operator:
+    """Admins switch accounts off (not delete: the audit trail names them); sessions end."""
+    operator = get(session=session, operator_id=operator_id)
+    if not active and operator.id == actor.id:
+        raise Conflict("Anda tidak dapat menonaktifkan akun sendiri.", "Cannot disable yourself.")
+    operator.active = active
+    operator.session_generation += 1
+    audit.record(
+        session,
+        actor=actor,
+        action="operator_enable" if active else "operator_disable",
+        details={"operator": operator.username},
+    )
+    return operator

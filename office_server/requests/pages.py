@@ -1,0 +1,357 @@
+"""The resident's pages: catalog, form, review, result with the pickup QR, status, fixes.
+
+Everything works as plain HTML forms without JavaScript; JS adds checks as you type, the
+status lookup from the QR link's fragment and the offline request QR. Codes, secrets and
+personal data travel only in POST bodies (never a query string); pages that show a
+secret are sent with `Cache-Control: no-store`.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import secrets
+from typing import Annotated, Any
+
+import qrcode
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from office_server import i18n
+from office_server.audit.service import RESIDENT
+from office_server.config import Settings
+from office_server.deps import AppSettings, DbSession, ReadSession, client_key, guard_guessing
+from office_server.errors import DomainError, NotFound, ValidationFailed
+from office_server.letter_types import service as letter_types
+from office_server.letter_types.forms import FieldSpec, parse_schema
+from office_server.letter_types.models import LetterType
+from office_server.qr_payloads import pickup_payload
+from office_server.ratelimit import RateLimiter
+from office_server.requests import lifecycle
+from office_server.requests import service as requests_service
+from office_server.requests.models import Channel, LetterRequest
+from office_server.security import normalize_code
+from office_server.village import service as village
+from office_server.web import render
+
+router = APIRouter(include_in_schema=False)
+
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+FIELD_PREFIX = "form_data."
+
+
+def qr_svg(payload: str) -> str:
+    """An inline SVG of the QR: one <path> of horizontal runs (~2 KB), scaled by CSS."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                runs.append(f"M{start} {y}h{x - start}v1H{start}z")
+            else:
+                x += 1
+    size = len(matrix)
+    return (
+        f'<svg class="qr" role="img" aria-label="QR" viewBox="0 0 {size} {size}" '
+        f'xmlns="http://www.w3.org/2000/svg" shape-rendering="crispEdges">'
+        f'<rect width="{size}" height="{size}" fill="#fff"/><path d="{"".join(runs)}"/></svg>'
+    )
+
+
+def qr_png_data_url(payload: str) -> str:
+    """The same QR as a PNG data URL: a download link that works without JavaScript."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4)
+    qr.add_data(payload)
+    buf = io.BytesIO()
+    qr.make_image().save(buf)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _fields(lt: LetterType) -> list[FieldSpec]:
+    return parse_schema(lt.form_schema)
+
+
+def _values(form: FormData, lt: LetterType) -> tuple[str, str, dict[str, str]]:
+    nik = str(form.get("applicant_nik") or "").strip()
+    name = str(form.get("applicant_name") or "").strip()
+    data: dict[str, str] = {}
+    for spec in _fields(lt):
+        raw = form.get(FIELD_PREFIX + spec.name)
+        value = str(raw).strip() if isinstance(raw, str) else ""
+        if value:
+            data[spec.name] = value
+    return nik, name, data
+
+
+def _self_service_type(session: Session, code: str) -> LetterType:
+    lt = letter_types.get_by_code(session=session, code=code)
+    if not lt.self_service:
+        raise NotFound(
+            f"{lt.title} dilayani langsung di loket kantor desa. Silakan datang dengan "
+            "membawa persyaratannya.",
+            f"'{lt.title}' is handled at the office counter only.",
+        )
+    return lt
+
+
+def _form_page(
+    request: Request,
+    session: Session,
+    lt: LetterType,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "requests/form.html",
+        {
+            "village": village.get_profile(session=session),
+            "lt": lt,
+            "fields": _fields(lt),
+            "values": values or {},
+            "errors": errors or {},
+        },
+        status_code=status_code,
+        headers=NO_STORE if values else None,
+    )
+
+
+@router.get("/surat", response_class=HTMLResponse)
+def catalog(request: Request, session: ReadSession) -> Response:
+    return render(
+        request,
+        "requests/catalog.html",
+        {
+            "village": village.get_profile(session=session),
+            "types": letter_types.catalog(session=session),
+        },
+    )
+
+
+@router.get("/surat/{code}", response_class=HTMLResponse)
+def form(code: str, request: Request, session: ReadSession) -> Response:
+    return _form_page(request, session, _self_service_type(session, code))
+
+
+@router.post("/surat/{code}", response_class=HTMLResponse)
+async def review(code: str, request: Request, session: ReadSession) -> Response:
+    """Step 2: the server checks everything, then shows it back before it is sent."""
+    lt = _self_service_type(session, code)
+    nik, name, data = _values(await request.form(), lt)
+    values = {"applicant_nik": nik, "applicant_name": name, **data}
+    try:
+        cleaned = requests_service.check_submission(
+            session,
+            letter_type_code=lt.code,
+            applicant_nik=nik,
+            applicant_name=name,
+            form_data=data,
+        )
+    except ValidationFailed as exc:
+        return _form_page(request, session, lt, values=values, errors=exc.fields, status_code=422)
+    return render(
+        request,
+        "requests/review.html",
+        {
+            "village": village.get_profile(session=session),
+            "lt": lt,
+            "fields": _fields(lt),
+            "nik": nik,
+            "name": " ".join(name.split()),
+            "cleaned": cleaned,
+            "values": data,
+            # One key per filled form: pressing "Kirim" twice files one request.
+            "key": secrets.token_urlsafe(18),
+        },
+        headers=NO_STORE,
+    )
+
+
+@router.post("/surat/{code}/ubah", response_class=HTMLResponse)
+async def edit_again(code: str, request: Request, session: ReadSession) -> Response:
+    lt = _self_service_type(session, code)
+    nik, name, data = _values(await request.form(), lt)
+    return _form_page(
+        request, session, lt, values={"applicant_nik": nik, "applicant_name": name, **data}
+    )
+
+
+@router.post("/surat/{code}/kirim", response_class=HTMLResponse)
+async def submit(
+    code: str, request: Request, session: DbSession, settings: AppSettings
+) -> Response:
+    lt = _self_service_type(session, code)
+    form_data = await request.form()
+    nik, name, data = _values(form_data, lt)
+    key = str(form_data.get("key") or "")[:40]
+    try:
+        created, secret, _ = requests_service.create(
+            session,
+            letter_type_code=lt.code,
+            applicant_nik=nik,
+            applicant_name=name,
+            form_data=data,
+            phone=None,
+            channel=Channel.WEB,
+            actor=RESIDENT,
+            idempotency_key=f"web:{key}" if key else None,
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        values = {"applicant_nik": nik, "applicant_name": name, **data}
+        return _form_page(request, session, lt, values=values, errors=exc.fields, status_code=422)
+    return _result_page(request, session, settings, created, secret)
+
+
+def _result_page(
+    request: Request, session: Session, settings: Settings, req: LetterRequest, secret: str
+) -> Response:
+    payload = pickup_payload(settings.public_url_upper, req.public_code, secret)
+    return render(
+        request,
+        "requests/result.html",
+        {
+            "village": village.get_profile(session=session),
+            "req": req,
+            # In groups of four: easier to read out or copy by hand at the counter.
+            "secret_groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "qr_svg": qr_svg(payload),
+            "qr_png": qr_png_data_url(payload),
+            "status_link": f"/s/{req.public_code}#{secret}",
+        },
+        status_code=201,
+        headers=NO_STORE,
+    )
+
+
+# --- status ------------------------------------------------------------------------
+
+
+def _resident_request(request: Request, session: Session, code: str, secret: str) -> LetterRequest:
+    limiter: RateLimiter = request.app.state.lookup_limiter
+    guard_guessing(request, limiter, "status")
+    try:
+        return requests_service.get_for_resident(
+            session=session, code=normalize_code(code), secret=secret.replace(" ", "")
+        )
+    except NotFound:
+        limiter.hit(f"status:{client_key(request)}")
+        raise
+
+
+def _status_page(
+    request: Request,
+    session: Session,
+    *,
+    req: LetterRequest | None = None,
+    code: str = "",
+    secret: str = "",
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "requests/status.html",
+        {
+            "village": village.get_profile(session=session),
+            "req": req,
+            "code": code,
+            "secret": secret,
+            "error": error,
+            "errors": errors or {},
+            "values": values if values is not None else (req.form_data if req else {}),
+            "fields": _fields(req.letter_type) if req else [],
+            "label": lifecycle.label(req.status, i18n.lang_of(request)) if req else "",
+        },
+        status_code=status_code,
+        headers=NO_STORE,
+    )
+
+
+@router.get("/status", response_class=HTMLResponse)
+def status_form(request: Request, session: ReadSession) -> Response:
+    return _status_page(request, session)
+
+
+@router.get("/s/{code}", response_class=HTMLResponse)
+@router.get("/S/{code}", response_class=HTMLResponse)
+def status_from_qr(code: str, request: Request, session: ReadSession) -> Response:
+    """Where a phone camera lands from the pickup QR; the secret stays in the fragment."""
+    return render(
+        request,
+        "requests/status_qr.html",
+        {"village": village.get_profile(session=session), "code": normalize_code(code)[:12]},
+        headers={"Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.post("/status", response_class=HTMLResponse)
+def status_lookup(
+    request: Request,
+    session: ReadSession,
+    code: Annotated[str, Form(max_length=40)] = "",
+    secret: Annotated[str, Form(max_length=80)] = "",
+) -> Response:
+    try:
+        req = _resident_request(request, session, code, secret)
+    except DomainError as exc:
+        return _status_page(
+            request, session, code=code, error=exc.message, status_code=exc.status_code
+        )
+    return _status_page(request, session, req=req, code=req.public_code, secret=secret)
+
+
+@router.post("/status/perbaiki", response_class=HTMLResponse)
+async def status_fix(request: Request, session: DbSession) -> Response:
+    form_data = await request.form()
+    code = str(form_data.get("code") or "")[:40]
+    secret = str(form_data.get("secret") or "")[:80]
+    try:
+        req = _resident_request(request, session, code, secret)
+    except DomainError as exc:
+        return _status_page(
+            request, session, code=code, error=exc.message, status_code=exc.status_code
+        )
+    _, _, data = _values(form_data, req.letter_type)
+    try:
+        requests_service.correct_fields(session, req, changes=data, actor=RESIDENT)
+        lifecycle.apply(session, req, "resubmit", actor=RESIDENT)
+    except ValidationFailed as exc:
+        session.rollback()
+        req = _resident_request(request, session, code, secret)
+        return _status_page(
+            request,
+            session,
+            req=req,
+            code=code,
+            secret=secret,
+            errors=exc.fields,
+            values={**req.form_data, **data},
+            status_code=422,
+        )
+    except DomainError as exc:
+        session.rollback()
+        req = _resident_request(request, session, code, secret)
+        return _status_page(
+            request, session, req=req, code=code, secret=secret, error=exc.message, status_code=409
+        )
+    return _status_page(request, session, req=req, code=req.public_code, secret=secret)
+
+
+@router.get("/offline", response_class=HTMLResponse)
+def offline(request: Request) -> Response:
+    """What the service worker shows for a page it has not cached, when there is no signal."""
+    return render(request, "requests/offline.html", {"village": None})

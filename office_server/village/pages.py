@@ -1,0 +1,120 @@
+"""The village's public page (`/`) and the admin pages for its profile and announcements."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from office_server.audit import service as audit
+from office_server.deps import AdminUser, DbSession, ReadSession
+from office_server.errors import ValidationFailed
+from office_server.letter_types import service as letter_types
+from office_server.requests.service import operator_actor
+from office_server.village import service as village
+from office_server.web import CsrfChecked, PageId, render
+
+router = APIRouter(include_in_schema=False)
+admin_router = APIRouter(prefix="/admin", include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: ReadSession) -> Response:
+    return render(
+        request,
+        "village/home.html",
+        {
+            "village": village.get_profile(session=session),
+            "types": letter_types.catalog(session=session),
+            "announcements": village.published_announcements(session=session),
+        },
+    )
+
+
+@admin_router.get("/desa", response_class=HTMLResponse)
+def profile_form(request: Request, session: ReadSession, admin: AdminUser) -> Response:
+    return render(
+        request,
+        "admin/village.html",
+        {"me": admin, "village": village.get_profile(session=session), "errors": {}},
+        csrf=True,
+    )
+
+
+@admin_router.post("/desa", response_class=HTMLResponse)
+async def profile_save(
+    request: Request, session: DbSession, admin: AdminUser, _: CsrfChecked
+) -> Response:
+    form = await request.form()
+    changes = {k: str(v) for k, v in form.items() if k in village.PROFILE_FIELDS}
+    try:
+        village.update_profile(session=session, changes=changes)
+    except ValidationFailed as exc:
+        session.rollback()
+        return render(
+            request,
+            "admin/village.html",
+            {"me": admin, "village": changes, "errors": exc.fields},
+            status_code=422,
+            csrf=True,
+        )
+    audit.record(
+        session,
+        actor=operator_actor(admin),
+        action="village_update",
+        details={"fields": sorted(changes)},
+    )
+    return RedirectResponse("/admin/desa?ok=1", status_code=303)
+
+
+@admin_router.get("/pengumuman", response_class=HTMLResponse)
+def announcements(request: Request, session: ReadSession, admin: AdminUser) -> Response:
+    return render(
+        request,
+        "admin/announcements.html",
+        {"me": admin, "items": village.all_announcements(session=session), "errors": {}},
+        csrf=True,
+    )
+
+
+@admin_router.post("/pengumuman", response_class=HTMLResponse)
+def announcement_add(
+    request: Request,
+    session: DbSession,
+    admin: AdminUser,
+    _: CsrfChecked,
+    title: Annotated[str, Form(max_length=200)] = "",
+    body: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    try:
+        village.add_announcement(session=session, title=title, body=body)
+    except ValidationFailed as exc:
+        return render(
+            request,
+            "admin/announcements.html",
+            {
+                "me": admin,
+                "items": village.all_announcements(session=session),
+                "errors": exc.fields,
+            },
+            status_code=422,
+            csrf=True,
+        )
+    audit.record(session, actor=operator_actor(admin), action="announcement_add")
+    return RedirectResponse("/admin/pengumuman", status_code=303)
+
+
+@admin_router.post("/pengumuman/{announcement_id}/tampil", response_class=HTMLResponse)
+def announcement_toggle(
+    announcement_id: PageId,
+    session: DbSession,
+    admin: AdminUser,
+    _: CsrfChecked,
+    published: Annotated[str, Form()] = "0",
+) -> Response:
+    village.set_announcement_published(
+        session=session, announcement_id=announcement_id, published=published == "1"
+    )
+    audit.record(session, actor=operator_actor(admin), action="announcement_publish")
+    return RedirectResponse("/admin/pengumuman", status_code=303)
