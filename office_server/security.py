@@ -60,6 +60,12 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
+def normalize_secret(secret: str) -> str:
+    """Base32 has no 0, 1 or 8: a person typing the secret from paper means O, I and B."""
+    cleaned = "".join(secret.split()).upper().replace("-", "")
+    return cleaned.translate(str.maketrans("018", "OIB"))
+
+
 def normalize_code(code: str) -> str:
     """Accept what people type: lower case, spaces, dashes, and O/I/L for 0/1/1."""
     cleaned = code.strip().upper().replace("-", "").replace(" ", "")

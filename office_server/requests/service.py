@@ -18,6 +18,7 @@ from office_server.database import utcnow
 from office_server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from office_server.letter_types import service as letter_types
 from office_server.letter_types.forms import clean_form, parse_schema
+from office_server.letter_types.models import LetterType
 from office_server.letters import service as letters
 from office_server.letters.models import Letter
 from office_server.operators.models import Operator
@@ -25,8 +26,14 @@ from office_server.requests import lifecycle
 from office_server.requests.lifecycle import Status
 from office_server.requests.models import Channel, LetterRequest
 from office_server.residents import service as residents
-from office_server.residents.nik import APPLICANT_MIN_AGE, NikError, validate_nik
-from office_server.security import matches_hash, new_public_code, new_secret, sha256_hex
+from office_server.residents.nik import APPLICANT_MIN_AGE, NikError, NikInfo, validate_nik
+from office_server.security import (
+    matches_hash,
+    new_public_code,
+    new_secret,
+    normalize_secret,
+    sha256_hex,
+)
 
 _NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .,'\u2019`-])*$", re.UNICODE)
 
@@ -113,36 +120,15 @@ def create(
             return _replay(session, existing, _body_hash(body), actor)
 
     lt = letter_types.get_by_code(session=session, code=letter_type_code)
-    if not lt.self_service and channel not in (Channel.COUNTER,):
-        raise Forbidden(
-            f"{lt.title} dilayani langsung di loket kantor desa. Silakan datang dengan "
-            "membawa persyaratannya.",
-            f"'{lt.title}' is handled at the office counter only.",
-            code="counter_only",
-        )
-    errors: dict[str, str] = {}
-    nik_info = None
-    try:
-        nik_info = validate_nik(applicant_nik, today=today, min_age=APPLICANT_MIN_AGE)
-    except NikError as exc:
-        errors["applicant_nik"] = exc.message
-    try:
-        name = check_name(applicant_name)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-        name = applicant_name
-    cleaned: dict[str, str] = {}
-    try:
-        cleaned = clean_form(parse_schema(lt.form_schema), form_data, today=today)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-    if nik_info is not None and not errors:
-        errors.update(
-            _check_consistency(session, nik_info.nik, nik_info.birth_date, nik_info.sex, cleaned)
-        )
-    if errors:
-        raise ValidationFailed(errors)
-    assert nik_info is not None
+    _check_channel(lt, channel)
+    nik_info, name, cleaned = _checked(
+        session,
+        lt,
+        applicant_nik=applicant_nik,
+        applicant_name=applicant_name,
+        form_data=form_data,
+        today=today,
+    )
 
     secret = new_secret()
     request = LetterRequest(
@@ -222,7 +208,7 @@ def get_for_resident(*, session: Session, code: str, secret: str) -> LetterReque
     request = session.scalars(
         select(LetterRequest).where(LetterRequest.public_code == code)
     ).first()
-    if request is None or not matches_hash(secret.strip().upper(), request.secret_hash):
+    if request is None or not matches_hash(normalize_secret(secret), request.secret_hash):
         raise _not_found()
     return request
 
@@ -362,20 +348,46 @@ def check_submission(
     a counter-only type). `create` checks again when the request is actually filed.
     """
     lt = letter_types.get_by_code(session=session, code=letter_type_code)
-    if not lt.self_service:
+    _check_channel(lt, Channel.WEB)
+    return _checked(
+        session,
+        lt,
+        applicant_nik=applicant_nik,
+        applicant_name=applicant_name,
+        form_data=form_data,
+        today=today,
+    )[2]
+
+
+def _check_channel(lt: LetterType, channel: Channel) -> None:
+    if not lt.self_service and channel != Channel.COUNTER:
         raise Forbidden(
-            f"{lt.title} dilayani langsung di loket kantor desa.",
+            f"{lt.title} dilayani langsung di loket kantor desa. Silakan datang dengan "
+            "membawa persyaratannya.",
             f"'{lt.title}' is handled at the office counter only.",
             code="counter_only",
         )
+
+
+def _checked(
+    session: Session,
+    lt: LetterType,
+    *,
+    applicant_nik: str,
+    applicant_name: str,
+    form_data: dict[str, Any],
+    today: date | None,
+) -> tuple[NikInfo, str, dict[str, str]]:
+    """Every check of a submission at once, so the resident sees all problems together."""
     errors: dict[str, str] = {}
     nik_info = None
     try:
         nik_info = validate_nik(applicant_nik, today=today, min_age=APPLICANT_MIN_AGE)
     except NikError as exc:
         errors["applicant_nik"] = exc.message
+    name = applicant_name
     try:
-        check_name(applicant_name)
+        name = check_name(applicant_name)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     cleaned: dict[str, str] = {}
@@ -387,9 +399,9 @@ def check_submission(
         errors.update(
             _check_consistency(session, nik_info.nik, nik_info.birth_date, nik_info.sex, cleaned)
         )
-    if errors:
+    if errors or nik_info is None:
         raise ValidationFailed(errors)
-    return cleaned
+    return nik_info, name, cleaned
 
 
 def list_for_dashboard(

@@ -381,3 +381,12 @@ def test_queue_tickets(client: TestClient, kiosk_headers: dict[str, str]) -> Non
     assert r.status_code == 404 and "Tidak ada antrean" in r.json()["error"]["message"]
     board = client.get("/api/v1/queue/board").json()
     assert board["called"][0]["number"] == "A-001" and board["waiting"] == 0
+
+
+def test_secret_typed_from_paper_is_forgiven(client: TestClient) -> None:
+    created = file(client)
+    secret = secret_of(created)
+    typed = " ".join(secret[i : i + 4] for i in range(0, 32, 4)).lower()
+    typed = typed.replace("o", "0").replace("i", "1").replace("b", "8")
+    r = client.get(f"/api/v1/requests/{created['code']}/status", headers={"X-Pickup-Secret": typed})
+    assert r.status_code == 200
