@@ -11,6 +11,8 @@ keterangan made with WeasyPrint, the way the office server makes letters.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import statistics
 import sys
 import time
@@ -108,6 +110,7 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
 
     letter = make_letter_pdf(VERIFY_PAYLOAD)
@@ -144,6 +147,8 @@ def main() -> None:
             f"{row.median_ms:>6.1f} ms {row.p90_ms:>6.1f} ms  "
             f"{'yes' if row.confirmed else 'no':<9}  {'yes' if row.qr_on_paper else 'NO'}"
         )
+    if args.json:
+        Path(args.json).write_text(json.dumps([dataclasses.asdict(r) for r in rows], indent=2))
 
 
 if __name__ == "__main__":

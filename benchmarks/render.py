@@ -172,12 +172,11 @@ def run(runs: int = 30) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
     rows = run(args.runs)
     if args.json:
-        print(json.dumps(rows, indent=2))
-        return
+        Path(args.json).write_text(json.dumps(rows, indent=2))
     print(f"Letter rendering, {args.runs} warm renders per row")
     print(f"{'renderer / layout':<26}{'cold ms':>9}{'median ms':>11}{'p95 ms':>9}{'letters/s':>11}")
     for row in rows:

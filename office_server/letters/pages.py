@@ -25,7 +25,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def _page(status: int = 200, **context: Any) -> HTMLResponse:
-    html = _env.get_template("letters/verify.html").render(**context)
+    html = _env.get_template("verification/letter.html").render(**context)
     return HTMLResponse(html, status_code=status, headers={"Referrer-Policy": "no-referrer"})
 
 

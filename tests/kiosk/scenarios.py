@@ -330,3 +330,32 @@ def paper_runs_out(p: Any) -> Any:
     p.data["failure"] = printing.failure
     p.shot("printing-paper-out")
     p.check("no picked-up confirmation", "printing_confirm" not in steps())
+
+
+def e2e_story(p: Any) -> Any:
+    """The whole story's kiosk part: the phone's screenshots held up to the camera."""
+    import cv2
+
+    q = p.params
+    yield p.until(lambda: p.app.village, what="village name from /healthz")
+    p.tap(p.ids("home").pickup)
+    yield p.screen_is("scan")
+    p.hold_up(cv2.imread(q["pickup_png"]), 12)
+    printing = p.app.screen("printing")
+    yield p.screen_is("printing")
+    yield p.until(lambda: printing.state in ("done", "failed"), 60, "print finished")
+    p.check("letter printed on CUPS", printing.state == "done", printing.failure)
+    p.shot("printed")
+    p.tap(printing.ids.done)
+    yield p.screen_is("home")
+
+    p.tap(p.ids("home").pickup)
+    yield p.screen_is("scan")
+    p.hold_up(cv2.imread(q["offline_png"]), 12)
+    yield p.screen_is("ticket")
+    ticket = p.app.screen("ticket")
+    yield p.until(lambda: ticket.print_state in ("printed", "failed"), 30, "ticket printed")
+    p.check("offline request filed, ticket printed", ticket.print_state == "printed")
+    p.data["offline_code"] = ticket.code
+    p.shot("offline-ticket")
+    yield from _home(p)

@@ -1,0 +1,145 @@
+"""`make bench`: every benchmark of the project, one table, and benchmarks/results.json.
+
+Each benchmark script runs in its own process (a cold start stays cold) and writes its
+own JSON; this file turns those into figures: name, value, unit, and the baseline
+measured in the same run where there is one.
+
+    .venv/bin/python benchmarks/run_all.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+Figure = dict[str, Any]
+
+
+def fig(name: str, value: float, unit: str, baseline: float | None = None) -> Figure:
+    return {"name": name, "value": round(value, 3), "unit": unit, "baseline": baseline}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def render_figures(rows: list[dict[str, Any]]) -> list[Figure]:
+    out = []
+    for row in rows:
+        if not row["renderer"].startswith("WeasyPrint"):
+            continue
+        layout = row["renderer"].split()[-1]
+        if row["cold_ms"] is not None:
+            out.append(fig(f"render {layout} first (cold process)", row["cold_ms"], "ms"))
+        out.append(fig(f"render {layout} median", row["median_ms"], "ms"))
+        out.append(fig(f"render {layout} p95", row["p95_ms"], "ms"))
+        out.append(fig(f"render {layout} letters/s", 1000 / row["median_ms"], "letters/s"))
+    reportlab = [r for r in rows if r["renderer"].startswith("ReportLab")]
+    if reportlab:
+        out.append(fig("render A4 median, ReportLab (comparison)", reportlab[0]["median_ms"], "ms"))
+    return out
+
+
+def printing_figures(rows: list[dict[str, Any]]) -> list[Figure]:
+    out = []
+    for row in rows:
+        label = f"print {row['job']} {row['profile']} over TCP"
+        out.append(fig(f"{label}: bytes", row["size"], "bytes"))
+        out.append(fig(f"{label}: median", row["median_ms"], "ms"))
+    return out
+
+
+def kiosk_figures(data: dict[str, Any]) -> list[Figure]:
+    lat = [x * 1000 for x in data["scan_to_print"]]
+    out = [
+        fig("kiosk cold start to home", statistics.median(data["cold_start_s"]), "s"),
+        fig("kiosk QR frame to print job accepted, median", statistics.median(lat), "ms"),
+        fig("kiosk QR frame to print job accepted, p95", pct(lat, 0.95), "ms"),
+        fig("kiosk RSS before cycles", data["rss"]["rss_start_mb"], "MB"),
+        fig(f"kiosk RSS after {data['cycles']} scan-print cycles", data["rss"]["rss_end_mb"], "MB"),
+    ]
+    for name, d in data["decoders"].items():
+        out.append(fig(f"decode per frame, {name}, median", d["median_ms"], "ms"))
+        out.append(fig(f"decoded degraded frames, {name}", d["read"], f"of {d['frames']}"))
+    return out
+
+
+def page_figures(data: dict[str, Any]) -> list[Figure]:
+    out = []
+    for key, value in data.items():
+        if "bytes" in value:
+            out.append(fig(f"first load {key} (gzip, all assets)", value["bytes"] / 1024, "KB"))
+    sw = data.get("service_worker_precache")
+    if sw:
+        out.append(fig("service worker precache (gzip)", sw["gzip_bytes"] / 1024, "KB"))
+    return out
+
+
+def server_figures(data: dict[str, Any]) -> list[Figure]:
+    return [
+        fig(f"server {name} (SQLite, 1 worker)", row["value"], row["unit"], row["baseline"])
+        for name, row in data.items()
+    ]
+
+
+BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
+    ("render.py", ["--runs", "30"], render_figures),
+    ("printing.py", ["--runs", "20"], printing_figures),
+    ("server_load.py", ["--seconds", "5"], server_figures),
+    ("page_weight.py", [], page_figures),
+    ("kiosk.py", ["--cycles", "1000"], kiosk_figures),
+]
+
+QUICK = {"kiosk.py": ["--cycles", "50"], "server_load.py": ["--seconds", "2"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer runs, for a smoke check")
+    args = parser.parse_args()
+    figures: list[Figure] = []
+    failed = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for script, extra, adapt in BENCHMARKS:
+            if args.quick:
+                extra = QUICK.get(script, ["--runs", "5"] if "--runs" in extra else [])
+            out = Path(tmp) / f"{script}.json"
+            print(f"\n=== {script}", flush=True)
+            done = subprocess.run(
+                [sys.executable, str(HERE / script), *extra, "--json", str(out)],
+                cwd=REPO,
+                check=False,
+                env={**os.environ, "PYTHONPATH": str(REPO)},
+            )
+            if done.returncode != 0 or not out.exists():
+                failed.append(script)
+                continue
+            figures += adapt(json.loads(out.read_text()))
+
+    print("\n" + "=" * 100)
+    print(f"{'figure':<64}{'value':>12}  {'unit':<10}{'baseline':>12}")
+    for f in figures:
+        base = "" if f["baseline"] is None else f"{f['baseline']:.0f}"
+        print(f"{f['name']:<64}{f['value']:>12.1f}  {f['unit']:<10}{base:>12}")
+    (HERE / "results.json").write_text(json.dumps(figures, indent=2))
+    print(f"\n{len(figures)} figures written to benchmarks/results.json")
+    if failed:
+        print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
