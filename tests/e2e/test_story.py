@@ -184,6 +184,7 @@ def phone_offline_makes_a_qr(browser: Any, server: RunningServer, tmp_path: Path
         fill_domisili(page, serial=502, female=True)
         page.get_by_role("button", name="Periksa isian").click()
         expect(page.locator("#offline-qr")).to_be_visible()
+        page.locator("#offline-qr").scroll_into_view_if_needed()  # as the resident shows it
         shot = tmp_path / "phone-offline.png"
         page.screenshot(path=shot)
         payload = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot.read_bytes())))
