@@ -359,3 +359,24 @@ def e2e_story(p: Any) -> Any:
     p.data["offline_code"] = ticket.code
     p.shot("offline-ticket")
     yield from _home(p)
+
+
+def drop_then_retry(p: Any) -> Any:
+    """The printer's link drops mid-letter: failure, letter stays ready; the resident scans
+    again and the letter prints once."""
+    q = p.params
+    yield p.until(lambda: p.app.village, what="village name")
+    printing = p.app.screen("printing")
+    for attempt in ("first", "retry"):
+        p.tap(p.ids("home").pickup)
+        yield p.screen_is("scan")
+        p.hold_up(qr_images.on_phone(q["ready1"]), 4)
+        yield p.screen_is("printing")
+        yield p.until(
+            lambda: printing.state in ("done", "failed") and not printing.busy, 40, attempt
+        )
+        p.data[attempt] = printing.state
+        p.shot(f"printing-{attempt}")
+        p.tap(printing.ids.done)
+        yield p.screen_is("home")
+        yield p.app.kc.duplicate_window + 0.2  # the same code again is a new scan
