@@ -231,6 +231,7 @@ class Claim:
     letter_number: str
     pdf_sha256: str
     pdf_size: int
+    paper: str = ""  # the letter's layout (A4, F4, thermal80, thermal58); older servers: ""
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Claim:
@@ -239,6 +240,7 @@ class Claim:
             letter_number=_opt(d, "letter_number", str) or "",
             pdf_sha256=_req(d, "pdf_sha256", str).lower(),
             pdf_size=_req(d, "pdf_size", int),
+            paper=_opt(d, "paper", str) or "",
         )
 
 

@@ -126,7 +126,8 @@ def print_letter(
         progress("printing_download", 0.3)
         pdf = api.claim_pdf(claim)
         progress("printing_send", 0.6)
-        completed = printer.print_pdf(pdf, media)
+        # The letter says which paper it was laid out on; the config's media is the fallback.
+        completed = printer.print_pdf(pdf, claim.paper if claim.paper in ("A4", "F4") else media)
     except (PrintFailed, KioskError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
         outbox.send(api, "failed", claim.claim_id, reason)

@@ -43,6 +43,7 @@ class ScanClaim(BaseModel):
     letter_number: str
     pdf_sha256: str
     pdf_size: int
+    paper: str = Field(description="A4, F4, thermal80 or thermal58: the PDF's page layout")
 
 
 class ScanOut(BaseModel):
@@ -100,6 +101,7 @@ def scan(
             letter_number=result.letter.number,
             pdf_sha256=result.letter.pdf_sha256,
             pdf_size=result.letter.pdf_size,
+            paper=result.letter.paper,
         )
     return out
 

@@ -26,6 +26,9 @@ class Letter(Base):
     signer_nip: Mapped[str | None] = mapped_column(String(40), nullable=True)
     pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
     pdf_size: Mapped[int] = mapped_column(Integer)
+    # The layout the PDF was rendered on (A4, F4, thermal80, thermal58): the kiosk picks
+    # the printer's media from it.
+    paper: Mapped[str] = mapped_column(String(10), default="F4")
     # Unguessable; the verification QR opens /v/<token>. Never an id.
     verification_token: Mapped[str] = mapped_column(String(40), unique=True)
     print_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,12 +21,13 @@ ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI
 
 
 def check_format(fmt: str) -> None:
-    problem = _format_problem(fmt)
+    problem = format_problem(fmt)
     if problem:
         raise ValidationFailed({"number_format": problem})
 
 
-def _format_problem(fmt: str) -> str | None:
+def format_problem(fmt: str) -> str | None:
+    """The Indonesian reason a number format cannot be used, or None."""
     try:
         parsed = list(string.Formatter().parse(fmt))
     except ValueError:

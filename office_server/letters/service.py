@@ -31,6 +31,19 @@ def new_verification_token() -> str:
     return base64.b32encode(secrets.token_bytes(20)).decode("ascii").rstrip("=")
 
 
+_LAYOUTS: dict[str, Layout] = {
+    "A4": "A4",
+    "F4": "F4",
+    "thermal80": "thermal80",
+    "thermal58": "thermal58",
+}
+
+
+def layout_for(profile: VillageProfile) -> Layout:
+    """The village's paper; an unknown value falls back to F4, the usual office paper."""
+    return _LAYOUTS.get(profile.paper_size, "F4")
+
+
 def village_header(profile: VillageProfile) -> VillageHeader:
     return VillageHeader(
         name=profile.name,
@@ -115,7 +128,7 @@ def issue(
         signer_nip=signer.nip,
         verification_url=verification_payload(settings.public_url_upper, token),
     )
-    layout: Layout = "A4" if profile.paper_size == "A4" else "F4"
+    layout = layout_for(profile)
     pdf = render_letter_pdf(village_header(profile), content, layout=layout)
     sha = Archive(settings.archive_dir).store(pdf)
     letter = Letter(
@@ -131,6 +144,7 @@ def issue(
         signer_nip=signer.nip,
         pdf_sha256=sha,
         pdf_size=len(pdf),
+        paper=layout,
         verification_token=token,
     )
     session.add(letter)

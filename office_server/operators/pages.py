@@ -36,7 +36,6 @@ from office_server.letter_types.forms import parse_schema
 from office_server.letters import rendering
 from office_server.letters import search as archive_search
 from office_server.letters import service as letters
-from office_server.letters.context import Layout
 from office_server.operators import service as operators
 from office_server.operators.models import Operator, Role
 from office_server.queue import service as queue
@@ -412,8 +411,9 @@ def request_preview(
         signer_nip=profile.head_nip,
         verification_url=f"{settings.public_url_upper}/V/PRATINJAU",
     )
-    layout: Layout = "A4" if profile.paper_size == "A4" else "F4"
-    pdf = rendering.render_letter_pdf(letters.village_header(profile), content, layout=layout)
+    pdf = rendering.render_letter_pdf(
+        letters.village_header(profile), content, layout=letters.layout_for(profile)
+    )
     return _pdf(pdf)
 
 

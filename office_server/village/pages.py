@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from office_server.audit import service as audit
@@ -65,6 +65,29 @@ async def profile_save(
         action="village_update",
         details={"fields": sorted(changes)},
     )
+    return RedirectResponse("/admin/desa?ok=1", status_code=303)
+
+
+@admin_router.post("/desa/logo", response_class=HTMLResponse)
+async def logo_save(
+    request: Request,
+    session: DbSession,
+    admin: AdminUser,
+    _: CsrfChecked,
+    logo: Annotated[UploadFile, File()],
+) -> Response:
+    try:
+        village.set_logo(session=session, data=await logo.read(village.MAX_LOGO_BYTES + 1))
+    except ValidationFailed as exc:
+        session.rollback()
+        return render(
+            request,
+            "admin/village.html",
+            {"me": admin, "village": village.get_profile(session=session), "errors": exc.fields},
+            status_code=422,
+            csrf=True,
+        )
+    audit.record(session, actor=operator_actor(admin), action="village_logo")
     return RedirectResponse("/admin/desa?ok=1", status_code=303)
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from office_server.errors import NotFound
+from office_server.errors import NotFound, ValidationFailed
+from office_server.letters import numbering
 from office_server.village.models import Announcement, VillageProfile
 
 
@@ -43,17 +44,32 @@ PROFILE_FIELDS = (
     "office_hours",
     "head_name",
     "head_title",
+    "head_nip",
     "about",
+    "number_format",
+    "number_scope",
+    "paper_size",
 )
+NUMBER_SCOPES = ("per_type", "shared")
+# The page the final PDF is laid out on; thermal layouts for offices with a receipt
+# printer only (the kiosk prints them at the printer's dot width, not shrunk from A4).
+PAPER_SIZES = ("F4", "A4", "thermal80", "thermal58")
+MAX_LOGO_BYTES = 1_000_000
 
 
 def update_profile(*, session: Session, changes: dict[str, str]) -> VillageProfile:
     """Admin edits of the village profile; every listed field but the optional ones is required."""
-    from office_server.errors import ValidationFailed
-
     profile = get_profile(session=session)
-    optional = {"postal_code", "phone", "email", "office_hours", "about"}
+    optional = {"postal_code", "phone", "email", "office_hours", "about", "head_nip"}
     errors: dict[str, str] = {}
+    if "number_format" in changes:
+        problem = numbering.format_problem(changes["number_format"].strip())
+        if problem:
+            errors["number_format"] = problem
+    if changes.get("number_scope", NUMBER_SCOPES[0]) not in NUMBER_SCOPES:
+        errors["number_scope"] = "Pilih penomoran per jenis surat atau satu nomor bersama."
+    if changes.get("paper_size", PAPER_SIZES[0]) not in PAPER_SIZES:
+        errors["paper_size"] = "Pilih ukuran kertas dari daftar."
     limits = {c.name: getattr(c.type, "length", None) for c in VillageProfile.__table__.columns}
     for name in PROFILE_FIELDS:
         if name not in changes:
@@ -64,8 +80,8 @@ def update_profile(*, session: Session, changes: dict[str, str]) -> VillageProfi
             errors[name] = "Wajib diisi."
         elif limit and len(value) > limit:
             errors[name] = f"Terlalu panjang (paling banyak {limit} karakter)."
-        else:
-            setattr(profile, name, value)
+        elif name not in errors:
+            setattr(profile, name, None if name == "head_nip" and not value else value)
     if errors:
         raise ValidationFailed(errors)
     return profile
@@ -76,8 +92,6 @@ def all_announcements(*, session: Session) -> list[Announcement]:
 
 
 def add_announcement(*, session: Session, title: str, body: str) -> Announcement:
-    from office_server.errors import ValidationFailed
-
     title = " ".join(title.split())
     if not title or len(title) > 160:
         raise ValidationFailed({"title": "Judul wajib diisi (paling banyak 160 karakter)."})
@@ -97,3 +111,26 @@ def set_announcement_published(
         raise NotFound("Pengumuman tidak ditemukan.", "Announcement not found.")
     item.published = published
     return item
+
+
+def set_logo(*, session: Session, data: bytes) -> VillageProfile:
+    """The kop surat's logo: any common image, stored as a PNG of at most 600 px."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if not data:
+        raise ValidationFailed({"logo": "Pilih berkas gambar logo."})
+    if len(data) > MAX_LOGO_BYTES:
+        raise ValidationFailed({"logo": "Berkas logo terlalu besar (paling besar 1 MB)."})
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image.thumbnail((600, 600))
+            out = io.BytesIO()
+            image.convert("RGBA").save(out, format="PNG", optimize=True)
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ValidationFailed({"logo": "Berkas ini bukan gambar (PNG atau JPEG)."}) from exc
+    profile = get_profile(session=session)
+    profile.logo_png = out.getvalue()
+    return profile

@@ -191,3 +191,22 @@ def test_cli_backup_restore_and_verify(sqlite_db: Database, tmp_path: Path) -> N
     with TestClient(create_app(Settings(data_dir=tmp_path / "new"))) as c:
         assert c.get(f"/v/{letter.verification_token}").status_code == 200
         c.app.state.db.dispose()  # type: ignore[attr-defined]
+
+
+def test_thermal_only_office_issues_thermal_letters(sqlite_db: Database) -> None:
+    """An office with only a receipt printer: the letter is laid out for 80 mm paper, and
+    the kiosk learns the layout from the claim."""
+    from pypdf import PdfReader
+
+    from office_server.village.models import VillageProfile
+
+    with sqlite_db.session() as s:
+        profile = s.get(VillageProfile, 1)
+        assert profile is not None
+        profile.paper_size = "thermal80"
+        s.commit()
+    (letter,) = issue_letters(sqlite_db, 1)
+    assert letter.paper == "thermal80"
+    pdf = Archive(sqlite_db.settings.archive_dir).read(letter.pdf_sha256)
+    width_mm = float(PdfReader(io.BytesIO(pdf)).pages[0].mediabox.width) / 72 * 25.4
+    assert 71 < width_mm < 81

@@ -275,6 +275,7 @@ def test_kiosk_claim_print_and_retries(client: TestClient, kiosk_headers: dict[s
         "/api/v1/kiosk/scans", json={"payload": created["pickup_qr"]}, headers=kiosk_headers
     ).json()
     assert first["outcome"] == "ready"
+    assert first["claim"]["paper"] == "F4"  # the demo village prints on folio
     again = client.post(
         "/api/v1/kiosk/scans", json={"payload": created["pickup_qr"]}, headers=kiosk_headers
     ).json()

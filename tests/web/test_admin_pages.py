@@ -131,3 +131,49 @@ def test_letter_type_can_be_switched_off(client: TestClient) -> None:
     assert ok.status_code == 303
     assert "/surat/skck" not in client.get("/surat").text  # "active" was left unticked
     assert client.get("/surat/skck").status_code == 404
+
+
+def test_letter_settings_and_logo(client: TestClient, sqlite_db: object) -> None:
+    import io
+
+    from PIL import Image
+
+    csrf = login(client, "admin")
+    page = client.get("/admin/desa").text
+    fields = dict(re.findall(r'name="(\w+)" type="[a-z]+" value="([^"]*)"', page))
+    fields = {k: html.unescape(v) for k, v in fields.items()}
+    fields.update({"csrf_token": csrf, "about": "", "number_format": "{kode}/{nomor.real}/{tahun}"})
+    bad = client.post("/admin/desa", data=fields)
+    assert bad.status_code == 422 and "tidak dikenal: nomor.real" in html.unescape(bad.text)
+    fields.update(
+        {
+            "number_format": "{kode}/{nomor:04}/{kode_desa}/{tahun}",
+            "number_scope": "shared",
+            "paper_size": "thermal80",
+            "head_nip": "19700101 199003 1 001",
+        }
+    )
+    assert client.post("/admin/desa", data=fields).status_code == 200
+    fields["paper_size"] = "A3"
+    assert client.post("/admin/desa", data=fields).status_code == 422
+
+    png = io.BytesIO()
+    Image.new("RGB", (1200, 1200), "darkgreen").save(png, format="PNG")
+    files = {"logo": ("logo.png", png.getvalue(), "image/png")}
+    ok = client.post("/admin/desa/logo", data={"csrf_token": csrf}, files=files)
+    assert ok.status_code == 200 and "Tersimpan." in ok.text
+    junk = {"logo": ("logo.png", b"not an image", "image/png")}
+    r = client.post("/admin/desa/logo", data={"csrf_token": csrf}, files=junk)
+    assert r.status_code == 422 and "bukan gambar" in r.text
+
+    from office_server.database import Database
+    from office_server.village.models import VillageProfile
+
+    assert isinstance(sqlite_db, Database)
+    with sqlite_db.session(write=False) as s:
+        profile = s.get(VillageProfile, 1)
+        assert profile is not None and profile.logo_png is not None
+        with Image.open(io.BytesIO(profile.logo_png)) as logo:
+            assert max(logo.size) == 600
+        assert (profile.number_scope, profile.paper_size) == ("shared", "thermal80")
+        assert profile.number_format == "{kode}/{nomor:04}/{kode_desa}/{tahun}"

@@ -264,6 +264,7 @@ def upgrade() -> None:
         sa.Column("signer_nip", sa.String(length=40), nullable=True),
         sa.Column("pdf_sha256", sa.String(length=64), nullable=False),
         sa.Column("pdf_size", sa.Integer(), nullable=False),
+        sa.Column("paper", sa.String(length=10), nullable=False),
         sa.Column("verification_token", sa.String(length=40), nullable=False),
         sa.Column("print_count", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
