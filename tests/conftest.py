@@ -13,6 +13,9 @@ from office_server.config import Settings
 from office_server.database import Database
 from office_server.main import create_app
 from tests.support import databases
+from tests.support.fixtures import browser, display, shots
+
+__all__ = ["browser", "display", "shots"]
 
 BACKENDS = ["sqlite", "postgres"]
 

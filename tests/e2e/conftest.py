@@ -1,16 +1,6 @@
-"""The end-to-end story uses the browser of the web tests, the kiosk's real window and
-the CUPS test scheduler of the printer tests."""
+"""The end-to-end story uses the kiosk's printer emulators and the CUPS test scheduler."""
 
-from tests.kiosk.conftest import display, receipt_emulator, receipt_output, receipt_url
+from tests.kiosk.conftest import receipt_emulator, receipt_output, receipt_url
 from tests.printer_drivers.conftest import cups
-from tests.web.conftest import browser, shots
 
-__all__ = [
-    "browser",
-    "cups",
-    "display",
-    "receipt_emulator",
-    "receipt_output",
-    "receipt_url",
-    "shots",
-]
+__all__ = ["cups", "receipt_emulator", "receipt_output", "receipt_url"]
