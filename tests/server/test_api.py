@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from office_server.config import Settings
 from office_server.database import Database
 from office_server.kiosks import service as kiosks
+from office_server.main import create_app
 from office_server.qr_payloads import encode_offline_request
 from office_server.seed import DEMO_PASSWORDS
 from tests.support import factories
@@ -39,8 +42,15 @@ def request_id(client: TestClient, code: str) -> int:
 
 
 @pytest.fixture
-def kiosk_headers(sqlite_db: Database) -> dict[str, str]:
-    with sqlite_db.session() as session:
+def client(db: Database, settings: Settings) -> Iterator[TestClient]:
+    """The API on both databases: the same behaviour on SQLite and PostgreSQL."""
+    with TestClient(create_app(settings, db)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def kiosk_headers(db: Database) -> dict[str, str]:
+    with db.session() as session:
         _, key = kiosks.add(session, name="anjungan-1")
         session.commit()
     return {"Authorization": f"Bearer {key}"}
@@ -328,9 +338,9 @@ def test_kiosk_scan_of_foreign_or_forged_codes(
     assert r.json()["message"]
 
 
-def test_kiosk_needs_a_valid_key(client: TestClient, sqlite_db: Database) -> None:
+def test_kiosk_needs_a_valid_key(client: TestClient, db: Database) -> None:
     assert client.post("/api/v1/kiosk/scans", json={"payload": "x"}).status_code == 401
-    with sqlite_db.session() as session:
+    with db.session() as session:
         kiosk, key = kiosks.add(session, name="dicabut")
         kiosks.revoke(session, kiosk_id=kiosk.id, actor=kiosks.actor_for(kiosk))
         session.commit()
