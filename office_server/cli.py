@@ -186,6 +186,9 @@ def cmd_server(args: argparse.Namespace) -> int:
     from office_server.letters.rendering import warm_up
 
     threading.Thread(target=warm_up, name="render-warm-up", daemon=True).start()
+    from office_server import housekeeping
+
+    housekeeping.start(app.state.db, settings)
     # access_log off: uvicorn's would print raw paths; ours logs route templates only.
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
     return 0

@@ -104,3 +104,18 @@ def test_stale_requests_expire(sqlite_db: Database) -> None:
         stale.status_changed_at = utcnow() - timedelta(days=31)
         assert requests_service.expire_stale(s, settings=sqlite_db.settings) == 1
         assert (stale.status, fresh.status) == (Status.EXPIRED, Status.NEEDS_CORRECTION)
+
+
+def test_housekeeping_expires_in_its_own_transaction(sqlite_db: Database) -> None:
+    from office_server import housekeeping
+
+    with sqlite_db.session() as s:
+        stale = file_request(s, 1)
+        requests_service.transition(s, stale, "ask_correction", actor=OPERATOR, reason="KTP")
+        stale.status_changed_at = utcnow() - timedelta(days=40)
+        s.commit()
+        stale_id = stale.id
+    assert housekeeping.run_once(sqlite_db, sqlite_db.settings) == 1
+    with sqlite_db.session() as s:
+        assert requests_service.get(session=s, request_id=stale_id).status == Status.EXPIRED
+    assert housekeeping.run_once(sqlite_db, sqlite_db.settings) == 0

@@ -1,0 +1,45 @@
+"""Periodic chores of a running server: requests the resident abandoned expire."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from office_server.config import Settings
+from office_server.database import Database
+from office_server.requests import service as requests_service
+
+log = logging.getLogger("loket.housekeeping")
+INTERVAL_SECONDS = 3600
+
+
+def run_once(db: Database, settings: Settings) -> int:
+    session = db.session()
+    try:
+        expired = requests_service.expire_stale(session, settings=settings)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    if expired:
+        log.info("%d unfinished requests expired", expired)
+    return expired
+
+
+def start(db: Database, settings: Settings) -> threading.Event:
+    """Runs the chores now and then every hour, in a daemon thread; set the event to stop."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while True:
+            try:
+                run_once(db, settings)
+            except Exception as exc:  # never let a chore take the server down
+                log.error("housekeeping failed: %s", type(exc).__name__)
+            if stop.wait(INTERVAL_SECONDS):
+                return
+
+    threading.Thread(target=loop, name="housekeeping", daemon=True).start()
+    return stop
