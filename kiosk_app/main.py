@@ -62,6 +62,8 @@ def run(argv: list[str] | None = None) -> int:
         argv = argv[1:]
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # httpx logs every request line: the health check every few seconds drowns the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
