@@ -27,9 +27,36 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from office_server import seed
+
+    db = _db()
+    with db.session() as session:
+        if not seed.is_empty(session):
+            print("This database already has a village; nothing changed.", file=sys.stderr)
+            return 1
+        seed.init_village(
+            session,
+            name=args.name,
+            kode_desa=args.kode_desa,
+            kecamatan=args.kecamatan,
+            kabupaten=args.kabupaten,
+            provinsi=args.provinsi,
+            head_name=args.head_name,
+        )
+        session.commit()
+    print(f"Desa {args.name} is set up with the standard letter types.")
+    print("Next: `loket create-operator --role admin ...`, then fill in /admin/desa.")
+    return 0
+
+
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     from office_server import seed
 
+    if get_settings().environment != "development":
+        # The demo accounts' passwords are published in the README.
+        print("seed-demo is for development only (LOKET_ENVIRONMENT).", file=sys.stderr)
+        return 1
     db = _db()
     with db.session() as session:
         if not seed.is_empty(session):
@@ -212,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_server)
 
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("init", help="set up a real village: profile and letter types")
+    for flag in ("--name", "--kode-desa", "--kecamatan", "--kabupaten", "--provinsi"):
+        p.add_argument(flag, required=True)
+    p.add_argument("--head-name", required=True, help="the village head's name")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("seed-demo", help="add the demo village, letter types and accounts")
     p.add_argument("--if-empty", action="store_true", help="do nothing if a village exists")

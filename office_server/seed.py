@@ -35,6 +35,35 @@ def seed_letter_types(session: Session) -> int:
     return added
 
 
+def init_village(
+    session: Session,
+    *,
+    name: str,
+    kode_desa: str,
+    kecamatan: str,
+    kabupaten: str,
+    provinsi: str,
+    head_name: str,
+) -> VillageProfile:
+    """A real village's first setup: its profile and the standard letter types. The rest
+    of the profile (address, logo, number format, paper) is filled in at /admin/desa."""
+    profile = VillageProfile(
+        id=1,
+        name=name,
+        kode_desa=kode_desa,
+        kecamatan=kecamatan,
+        kabupaten=kabupaten,
+        provinsi=provinsi,
+        address=f"Kantor Desa {name}",
+        head_name=head_name,
+        head_title=f"Kepala Desa {name}",
+    )
+    session.add(profile)
+    seed_letter_types(session)
+    session.flush()
+    return profile
+
+
 def seed_demo(session: Session) -> dict[str, str]:
     """A demo village (Desa Sukamaju, Kabupaten Serang) with accounts for each role."""
     session.add(

@@ -11,11 +11,10 @@ import hashlib
 import json
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Request
 from fastapi import Path as PathParam
@@ -25,13 +24,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.gzip import GZipMiddleware
 
 from office_server import i18n
+from office_server.clock import local_tz
 from office_server.deps import SESSION_CSRF, ReadSession, check_csrf
 from office_server.letter_types import service as letter_types
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 TEMPLATES_DIR = HERE / "templates"
-LOCAL_TZ = ZoneInfo("Asia/Jakarta")  # WIB; villages in WITA/WIT can change this later
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
@@ -51,11 +50,7 @@ def localtime(value: datetime | None, fmt: str = "%d-%m-%Y %H.%M") -> str:
         return "-"
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(LOCAL_TZ).strftime(fmt)
-
-
-def today_local() -> date:
-    return datetime.now(LOCAL_TZ).date()
+    return value.astimezone(local_tz()).strftime(fmt)
 
 
 templates.env.globals["static_url"] = static_url

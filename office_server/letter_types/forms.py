@@ -12,12 +12,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from office_server.clock import today_local
 from office_server.errors import ValidationFailed
 from office_server.residents.nik import NikError, validate_nik
 
 FieldType = Literal["text", "textarea", "date", "nik", "select", "number", "phone"]
 
-_PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
+PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
 _DEFAULT_MAX = {"text": 120, "textarea": 500, "phone": 16, "nik": 16, "number": 15}
 
 
@@ -42,7 +43,7 @@ def clean_form(
     schema: list[FieldSpec], data: dict[str, Any], *, today: date | None = None
 ) -> dict[str, str]:
     """Returns the cleaned values (all strings) or raises ValidationFailed with every problem."""
-    today = today or date.today()
+    today = today or today_local()
     errors: dict[str, str] = {}
     cleaned: dict[str, str] = {}
     known = {spec.name for spec in schema}
@@ -90,9 +91,10 @@ def _check(spec: FieldSpec, value: str, today: date) -> str | None:
         if spec.options and value not in spec.options:
             return f"{spec.label}: pilih salah satu dari daftar."
     elif spec.type == "number":
-        if not value.replace(".", "").isdigit():
+        plain = value.replace(".", "")
+        if not (plain.isascii() and plain.isdigit()):
             return f"{spec.label} harus berupa angka."
-    elif spec.type == "phone" and not _PHONE_RE.match(value.replace(" ", "").replace("-", "")):
+    elif spec.type == "phone" and not PHONE_RE.match(value.replace(" ", "").replace("-", "")):
         return f"{spec.label}: nomor HP tidak valid (contoh 081234567890)."
     return None
 

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from office_server.clock import today_local
 from office_server.config import Settings
 from office_server.errors import NotFound
 from office_server.letters import numbering, wording
@@ -102,7 +103,7 @@ def issue(
     today: date | None = None,
 ) -> Letter:
     profile = village_service.get_profile(session=session)
-    today = today or date.today()
+    today = today or today_local()
     scope, sequence = numbering.allocate(
         session, scope=profile.number_scope, letter_type_code=request.letter_type.code, on=today
     )

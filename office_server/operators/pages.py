@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from office_server.audit import service as audit
+from office_server.clock import local_tz, today_local
 from office_server.deps import (
     AdminUser,
     AppSettings,
@@ -47,13 +48,11 @@ from office_server.requests.models import LetterRequest
 from office_server.requests.service import operator_actor
 from office_server.village import service as village
 from office_server.web import (
-    LOCAL_TZ,
     CsrfChecked,
     PageId,
     check_csrf,
     csrf_token,
     render,
-    today_local,
 )
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
@@ -549,7 +548,7 @@ async def archive_results(
 @router.get("/statistik", response_class=HTMLResponse)
 def stats(request: Request, session: ReadSession, me: OperatorUser, tanggal: str = "") -> Response:
     day = _date(tanggal) or today_local()
-    start = datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
+    start = datetime.combine(day, time.min, tzinfo=local_tz())
     data = requests_service.day_stats(
         session=session,
         start=start.astimezone(UTC),

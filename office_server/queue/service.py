@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from office_server.audit import service as audit
 from office_server.audit.service import Actor
+from office_server.clock import today_local
 from office_server.database import utcnow
 from office_server.errors import Conflict, NotFound, ValidationFailed
 from office_server.queue.models import QueueTicket, TicketStatus
@@ -37,7 +38,7 @@ def take(
         ).first()
         if existing is not None:
             return existing
-    today = today or date.today()
+    today = today or today_local()
     number = next_value(session, name=f"ticket:{service}", period=today.isoformat())
     ticket = QueueTicket(
         id=new_id(),
@@ -83,7 +84,7 @@ def call_next(
     service: str = "A",
     today: date | None = None,
 ) -> QueueTicket:
-    today = today or date.today()
+    today = today or today_local()
     ticket = session.scalars(
         select(QueueTicket)
         .where(
@@ -145,7 +146,7 @@ class BoardState:
 
 def board(*, session: Session, today: date | None = None) -> BoardState:
     """What the TV display shows: the latest calls and how many are waiting."""
-    today = today or date.today()
+    today = today or today_local()
     called = list(
         session.scalars(
             select(QueueTicket)
@@ -166,7 +167,7 @@ def called_at_counter(
     *, session: Session, counter_no: int, today: date | None = None
 ) -> QueueTicket | None:
     """The ticket now being served at a counter (called and not yet finished), if any."""
-    today = today or date.today()
+    today = today or today_local()
     return session.scalars(
         select(QueueTicket)
         .where(
@@ -182,7 +183,7 @@ def called_at_counter(
 def waiting_count(
     *, session: Session, service: str | None = None, today: date | None = None
 ) -> int:
-    today = today or date.today()
+    today = today or today_local()
     stmt = (
         select(func.count())
         .select_from(QueueTicket)

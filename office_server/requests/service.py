@@ -17,7 +17,7 @@ from office_server.config import Settings
 from office_server.database import utcnow
 from office_server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from office_server.letter_types import service as letter_types
-from office_server.letter_types.forms import clean_form, parse_schema
+from office_server.letter_types.forms import PHONE_RE, clean_form, parse_schema
 from office_server.letter_types.models import LetterType
 from office_server.letters import service as letters
 from office_server.letters.models import Letter
@@ -138,7 +138,7 @@ def create(
         channel=channel,
         applicant_nik=nik_info.nik,
         applicant_name=name,
-        phone=(phone or cleaned.get("no_hp") or None),
+        phone=check_phone(phone) or cleaned.get("no_hp") or None,
         form_data=cleaned,
         status=Status.SUBMITTED,
         secret_hash=sha256_hex(secret),
@@ -402,6 +402,16 @@ def _checked(
     if errors or nik_info is None:
         raise ValidationFailed(errors)
     return nik_info, name, cleaned
+
+
+def check_phone(phone: str | None) -> str | None:
+    """An Indonesian mobile number for news about the letter, or None."""
+    cleaned = "".join((phone or "").split()).replace("-", "")
+    if not cleaned:
+        return None
+    if not PHONE_RE.match(cleaned):
+        raise ValidationFailed({"phone": "Nomor HP tidak valid (contoh 081234567890)."})
+    return cleaned
 
 
 def list_for_dashboard(

@@ -13,6 +13,8 @@ from datetime import date
 
 from stdnum import numdb
 
+from office_server.clock import today_local
+
 # Applicants hold a KTP, issued from 17; a child's letter is asked for by a parent.
 APPLICANT_MIN_AGE = 17
 
@@ -39,11 +41,12 @@ def validate_nik(value: str, *, today: date | None = None, min_age: int = 0) -> 
     A birth date is never more than ~100 years back: the century is the latest one that
     does not put the birth in the future, so the age is plausible by construction.
     """
-    today = today or date.today()
+    today = today or today_local()
     nik = value.replace(" ", "").replace(".", "").replace("-", "").strip()
     if not nik:
         raise NikError("empty", "NIK wajib diisi.")
-    if not nik.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²" and full-width digits.
+    if not (nik.isascii() and nik.isdigit()):
         raise NikError("not_digits", "NIK hanya boleh berisi angka.")
     if len(nik) != 16:
         raise NikError("length", f"NIK harus 16 angka (yang diisi {len(nik)} angka).")

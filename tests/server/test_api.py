@@ -401,3 +401,22 @@ def test_secret_typed_from_paper_is_forgiven(client: TestClient) -> None:
     typed = typed.replace("o", "0").replace("i", "1").replace("b", "8")
     r = client.get(f"/api/v1/requests/{created['code']}/status", headers={"X-Pickup-Secret": typed})
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"phone": "12345"}, "phone"),
+        ({"phone": "0812" * 10}, "phone"),
+        (
+            {"form_data": {**factories.domisili_form(), "lama_tinggal": "20²0"}},
+            "form_data.lama_tinggal",
+        ),
+    ],
+)
+def test_odd_numbers_are_refused_not_crashed(
+    client: TestClient, change: dict[str, Any], field: str
+) -> None:
+    r = client.post("/api/v1/requests", json={**factories.request_body(), **change})
+    assert r.status_code == 422
+    assert field in r.json()["error"]["fields"]

@@ -119,3 +119,27 @@ def test_housekeeping_expires_in_its_own_transaction(sqlite_db: Database) -> Non
     with sqlite_db.session() as s:
         assert requests_service.get(session=s, request_id=stale_id).status == Status.EXPIRED
     assert housekeeping.run_once(sqlite_db, sqlite_db.settings) == 0
+
+
+def test_a_real_village_is_set_up_without_demo_accounts(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert loket(data, "migrate").returncode == 0
+    args = ["--kode-desa", "3604122001", "--kecamatan", "Cikeusal", "--kabupaten", "Serang"]
+    args += ["--provinsi", "Banten", "--head-name", "Hj. Siti Rohmah"]
+    done = loket(data, "init", "--name", "Sindangsari", *args)
+    assert done.returncode == 0, done.stderr
+    assert loket(data, "init", "--name", "Lain", *args).returncode == 1
+    prod = subprocess.run(
+        [sys.executable, "-m", "office_server.cli", "seed-demo"],
+        env={"LOKET_DATA_DIR": str(data), "LOKET_ENVIRONMENT": "production",
+             "LOKET_SECRET_KEY": "x" * 32, "PATH": "/usr/bin:/bin"},
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert prod.returncode == 1 and "development only" in prod.stderr
+    db = Database(Settings(data_dir=data))
+    with db.session() as s:
+        assert s.scalars(select(Operator)).all() == []
+        from office_server.letter_types.models import LetterType
+
+        assert len(s.scalars(select(LetterType)).all()) == 10
+    db.dispose()

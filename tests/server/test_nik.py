@@ -34,6 +34,8 @@ def test_separators_are_tolerated() -> None:
     [
         ("", "empty", "wajib diisi"),
         ("36041217089O0001", "not_digits", "hanya boleh berisi angka"),
+        ("360412170890000²", "not_digits", "hanya boleh berisi angka"),
+        ("３６０４１２１７０８９０００１", "not_digits", "hanya boleh berisi angka"),
         ("360412170890001", "length", "harus 16 angka (yang diisi 15"),
         ("9904121708900001", "province", "provinsi"),
         ("3699121708900001", "regency", "kabupaten/kota"),
