@@ -92,13 +92,20 @@ def check_csrf(request: Request, supplied: str | None) -> None:
         )
 
 
+AppDatabase = Annotated[Database, Depends(get_database)]
+
+
 def _current_operator(
     request: Request,
-    session: DbSession,
+    db: AppDatabase,
     x_csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None,
 ) -> Operator:
+    # Its own short read: who is calling must not take SQLite's write lock on every page.
     operator_id = request.session.get(SESSION_OPERATOR)
-    operator = session.get(Operator, operator_id) if isinstance(operator_id, int) else None
+    operator = None
+    if isinstance(operator_id, int):
+        with db.session(write=False) as session:
+            operator = session.get(Operator, operator_id)
     if (
         operator is None
         or not operator.active
@@ -138,7 +145,7 @@ AdminUser = Annotated[Operator, Depends(require_role())]  # admin only (has_role
 
 
 def _current_kiosk(
-    session: DbSession, authorization: Annotated[str | None, Header()] = None
+    db: AppDatabase, authorization: Annotated[str | None, Header()] = None
 ) -> KioskDevice:
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
@@ -147,7 +154,8 @@ def _current_kiosk(
             "Kiosk API key required (Authorization: Bearer ...).",
             code="kiosk_unauthorized",
         )
-    return kiosks.authenticate(session, api_key=key.strip())
+    with db.session(write=False) as session:
+        return kiosks.authenticate(session, api_key=key.strip())
 
 
 CurrentKiosk = Annotated[KioskDevice, Depends(_current_kiosk)]

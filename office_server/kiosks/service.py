@@ -231,8 +231,12 @@ def _file_offline(
     )
 
 
-def get_claim(session: Session, *, kiosk: KioskDevice, claim_id: str) -> KioskClaim:
-    claim = session.get(KioskClaim, claim_id)
+def get_claim(
+    session: Session, *, kiosk: KioskDevice, claim_id: str, lock: bool = False
+) -> KioskClaim:
+    # Locked (PostgreSQL) when it is about to change: a retried confirmation waits for the
+    # first one and then sees it done, instead of both acting on the same old state.
+    claim = session.get(KioskClaim, claim_id, with_for_update=lock)
     if claim is None or claim.kiosk_id != kiosk.id:
         raise NotFound("Klaim cetak tidak ditemukan.", "Claim not found.", code="claim_not_found")
     return claim
@@ -247,7 +251,7 @@ def claim_pdf(
 
 
 def confirm_printed(session: Session, *, kiosk: KioskDevice, claim_id: str) -> LetterRequest:
-    claim = get_claim(session, kiosk=kiosk, claim_id=claim_id)
+    claim = get_claim(session, kiosk=kiosk, claim_id=claim_id, lock=True)
     request = requests_service.get(session=session, request_id=claim.request_id)
     if claim.status == ClaimStatus.PRINTED:
         return request  # a retried confirmation
@@ -257,18 +261,18 @@ def confirm_printed(session: Session, *, kiosk: KioskDevice, claim_id: str) -> L
             "This claim is no longer valid; scan again.",
             code="claim_closed",
         )
+    lifecycle.apply(session, request, "pick_up", actor=actor_for(kiosk))
     claim.status = ClaimStatus.PRINTED
     claim.finished_at = utcnow()
     letter = letters.for_request(session=session, request_id=request.id)
     letter.print_count += 1
-    lifecycle.apply(session, request, "pick_up", actor=actor_for(kiosk))
     return request
 
 
 def report_failed(
     session: Session, *, kiosk: KioskDevice, claim_id: str, reason: str
 ) -> LetterRequest:
-    claim = get_claim(session, kiosk=kiosk, claim_id=claim_id)
+    claim = get_claim(session, kiosk=kiosk, claim_id=claim_id, lock=True)
     request = requests_service.get(session=session, request_id=claim.request_id)
     if claim.status == ClaimStatus.OPEN:
         claim.status = ClaimStatus.FAILED

@@ -463,16 +463,23 @@ async def sign_many(
     request: Request, session: DbSession, me: SignerUser, settings: AppSettings, _: CsrfChecked
 ) -> Response:
     form = await request.form()
-    ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()][:100]
+    ids = [
+        int(v)
+        for v in form.getlist("ids")
+        if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 10
+    ][:100]
     signed, errors = 0, []
     for request_id in ids:
-        # Each letter in its own savepoint: one refused letter does not undo the others.
+        # Each letter in its own transaction: one refused letter does not undo the others,
+        # and on SQLite the write lock is let go between renders, so kiosks and phones
+        # are not kept waiting behind a batch.
         try:
-            with session.begin_nested():
-                req = requests_service.get(session=session, request_id=request_id)
-                requests_service.sign(session, req, signer=me, settings=settings)
+            req = requests_service.get(session=session, request_id=request_id)
+            requests_service.sign(session, req, signer=me, settings=settings)
+            session.commit()
             signed += 1
         except DomainError as exc:
+            session.rollback()
             errors.append(exc.message)
     if errors:
         rows = requests_service.list_queue(session=session, status=Status.AWAITING_SIGNATURE)

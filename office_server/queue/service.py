@@ -94,6 +94,7 @@ def call_next(
         )
         .order_by(QueueTicket.number)
         .limit(1)
+        .with_for_update(skip_locked=True)
     ).first()
     if ticket is None:
         raise NotFound("Tidak ada antrean yang menunggu.", "Nobody is waiting.", code="queue_empty")

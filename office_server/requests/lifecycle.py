@@ -111,6 +111,11 @@ def apply(
     reason: str | None = None,
 ) -> LetterRequest:
     action = ACTIONS[action_name]
+    if request.id is not None:
+        # Re-read the status under a row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+        # serialises writers): a signer and an operator acting at once must not both win.
+        session.flush()
+        session.refresh(request, attribute_names=["status"], with_for_update=True)
     current = request.status
     if current not in action.sources:
         raise InvalidTransition(

@@ -14,6 +14,7 @@ from office_server.requests import lifecycle
 from office_server.requests import service as requests_service
 from office_server.requests.lifecycle import Status
 from tests.server.helpers import OPERATOR, file_request, operator
+from tests.server.helpers import approved_requests as approved_ids
 
 
 def test_happy_path_is_audited_and_issues_a_letter(db: Database) -> None:
@@ -142,3 +143,50 @@ def test_failed_render_gives_the_number_back(
         session.commit()
         assert letter.sequence == 1
         assert session.scalars(select(Letter)).one().number.split("/")[1] == "001"
+
+
+def test_sign_and_reject_at_once_only_one_wins(db: Database) -> None:
+    """A signer and an operator act on the same request at the same moment."""
+    import threading
+
+    from office_server.letters.models import Letter as LetterRow
+
+    (request_id,) = approved_ids(db, 1)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def act(name: str) -> None:
+        if db.is_sqlite:  # writers queue at BEGIN IMMEDIATE: start together, one waits
+            barrier.wait(5)
+        with db.session() as session:
+            request = requests_service.get(session=session, request_id=request_id)
+            if not db.is_sqlite:  # both have read the old status before either writes
+                barrier.wait(5)
+            try:
+                if name == "sign":
+                    requests_service.sign(
+                        session, request, signer=operator(session, "kades"), settings=db.settings
+                    )
+                else:
+                    requests_service.transition(
+                        session, request, "reject", actor=OPERATOR, reason="data palsu"
+                    )
+                session.commit()
+                outcomes[name] = "ok"
+            except InvalidTransition:
+                session.rollback()
+                outcomes[name] = "refused"
+
+    threads = [threading.Thread(target=act, args=(n,)) for n in ("sign", "reject")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes.values()) == ["ok", "refused"], outcomes
+    with db.session() as session:
+        final = requests_service.get(session=session, request_id=request_id)
+        letters = session.scalars(select(LetterRow)).all()
+        if outcomes["sign"] == "ok":
+            assert (final.status, len(letters), final.rejection_reason) == ("ready", 1, None)
+        else:
+            assert (final.status, len(letters)) == ("rejected", 0)
