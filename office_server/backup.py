@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 
 from office_server import models  # noqa: F401 - all tables on the metadata
 from office_server.config import Settings
@@ -47,23 +47,39 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _row_counts(url: str) -> dict[str, int]:
+def _row_counts(conn: Connection) -> dict[str, int]:
+    return {
+        t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+        for t in Base.metadata.sorted_tables
+    }
+
+
+def _pdf_hashes(conn: Connection) -> list[str]:
+    return sorted(conn.execute(text("SELECT pdf_sha256 FROM letters")).scalars())
+
+
+def _snapshot_facts(url: str) -> tuple[dict[str, int], list[str]]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return {
-                t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-                for t in Base.metadata.sorted_tables
-            }
+            return _row_counts(conn), _pdf_hashes(conn)
     finally:
         engine.dispose()
 
 
-def _pdf_hashes(url: str) -> list[str]:
-    engine = create_engine(url)
+def _pg_dump(url: str, target: Path) -> tuple[dict[str, int], list[str]]:
+    """pg_dump inside one exported snapshot; counts and hashes come from the same one."""
+    engine = create_engine(url, isolation_level="REPEATABLE READ")
     try:
-        with engine.connect() as conn:
-            return sorted(conn.execute(text("SELECT pdf_sha256 FROM letters")).scalars())
+        with engine.connect() as conn, conn.begin():
+            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            counts, hashes = _row_counts(conn), _pdf_hashes(conn)
+            subprocess.run(
+                [_pg_tool("pg_dump"), "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
+                 "-f", str(target), _libpq_url(url)],
+                check=True, capture_output=True, timeout=600,
+            )  # fmt: skip
+            return counts, hashes
     finally:
         engine.dispose()
 
@@ -92,18 +108,12 @@ def create_backup(settings: Settings, target: Path) -> dict[str, Any]:
             source = make_url(url).database or ""
             with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(db_file)) as dst:
                 src.backup(dst)
-            snapshot_url = f"sqlite:///{db_file}"
+            counts, hashes = _snapshot_facts(f"sqlite:///{db_file}")
             dialect = "sqlite"
         else:
             db_file = tmp / PG_NAME
-            subprocess.run(
-                [_pg_tool("pg_dump"), "--no-owner", "--no-privileges", "-f", str(db_file),
-                 _libpq_url(url)],
-                check=True, capture_output=True, timeout=600,
-            )  # fmt: skip
-            snapshot_url = url
+            counts, hashes = _pg_dump(url, db_file)
             dialect = "postgresql"
-        hashes = _pdf_hashes(snapshot_url)
         missing = [h for h in hashes if not archive.exists(h)]
         if missing:
             raise BackupError(
@@ -117,7 +127,7 @@ def create_backup(settings: Settings, target: Path) -> dict[str, Any]:
                 "file": db_file.name,
                 "sha256": _sha256_file(db_file),
             },
-            "rows": _row_counts(snapshot_url),
+            "rows": counts,
             "archive": [
                 {"path": f"archive/{h[:2]}/{h}.pdf", "sha256": h} for h in sorted(set(hashes))
             ],
@@ -173,7 +183,8 @@ def restore_backup(settings: Settings, source: Path) -> dict[str, Any]:
             if any(_row_counts_if_present(url).values()):
                 raise BackupError("Basis data PostgreSQL tujuan tidak kosong.")
             subprocess.run(
-                [_pg_tool("psql"), "-v", "ON_ERROR_STOP=1", "-q", "-f", str(db_file),
+                [_pg_tool("psql"), "-v", "ON_ERROR_STOP=1", "--single-transaction", "-q",
+                 "-f", str(db_file),
                  _libpq_url(url)],
                 check=True, capture_output=True, timeout=600,
             )  # fmt: skip
@@ -181,7 +192,7 @@ def restore_backup(settings: Settings, source: Path) -> dict[str, Any]:
         archive = Archive(archive_dir)
         for entry in manifest["archive"]:
             archive.store(zf.read(entry["path"]))
-        restored = _row_counts(url)
+        restored, _ = _snapshot_facts(url)
         if restored != manifest["rows"]:
             raise BackupError("Jumlah baris setelah pemulihan tidak sama dengan cadangan.")
     return manifest
