@@ -75,7 +75,7 @@ def scan(
     limiter: RateLimiter = http.app.state.lookup_limiter
     guard_guessing(http, limiter, "scan")
     result = kiosks.scan(session, kiosk=kiosk, payload=body.payload, settings=settings)
-    if result.outcome in ("not_found", "invalid"):
+    if result.outcome == "not_found":  # a wrong secret: a guess; a foreign QR is not
         limiter.hit(f"scan:{client_key(http)}")
     out = ScanOut(
         kind=result.kind,

@@ -198,6 +198,17 @@ def _file_offline(
         )
     # The phone's own random key, else the content: one QR always means one request.
     key = "offline:" + sha256_hex(str(data.get("k") or sorted(data.items())))[:40]
+    filed = session.scalars(
+        select(LetterRequest).where(LetterRequest.idempotency_key == key)
+    ).first()
+    if filed is not None and filed.status != Status.SUBMITTED:
+        # Shown again after the office worked on it: say where it is. A new pickup QR
+        # would silently void the ticket the resident already holds.
+        text, text_en = _OUTCOME_TEXT["ready" if filed.status == Status.READY else filed.status]
+        if filed.status == Status.READY:
+            text += " Pindai kode QR pada tiket Anda untuk mencetaknya."
+        outcome = "in_progress" if filed.status == Status.READY else _STATUS_OUTCOME[filed.status]
+        return ScanResult("offline_request", outcome, text, text_en, filed)
     try:
         request, secret, _ = requests_service.create(
             session,
@@ -246,6 +257,13 @@ def claim_pdf(
     session: Session, *, kiosk: KioskDevice, claim_id: str, settings: Settings
 ) -> tuple[Letter, bytes]:
     claim = get_claim(session, kiosk=kiosk, claim_id=claim_id)
+    if claim.status != ClaimStatus.OPEN:
+        # A closed claim prints nothing more: reprints go through the operator.
+        raise Conflict(
+            "Klaim cetak ini sudah selesai. Pindai ulang kode QR.",
+            "This claim is closed; scan again.",
+            code="claim_closed",
+        )
     letter = letters.for_request(session=session, request_id=claim.request_id)
     return letter, letters.pdf_bytes(letter, settings=settings)
 

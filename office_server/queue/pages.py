@@ -47,9 +47,25 @@ def display(request: Request) -> Response:
 
 
 @router.get("/display/suara/{label}/{counter_no}.wav")
-def announcement_audio(label: str, counter_no: int, settings: AppSettings) -> Response:
-    """The spoken call as a WAV from espeak-ng (Indonesian voice), cached on disk."""
-    if not _LABEL_RE.match(label) or not 1 <= counter_no <= 20:
+def announcement_audio(
+    label: str, counter_no: int, settings: AppSettings, session: ReadSession
+) -> Response:
+    """The spoken call as a WAV from espeak-ng (Indonesian voice), cached on disk.
+
+    Only for a number really called to that counter today: the page is public, and any
+    label would let a visitor fill the disk with WAVs.
+    """
+    match = _LABEL_RE.match(label)
+    if (
+        not match
+        or not 1 <= counter_no <= 20
+        or not queue.was_called(
+            session=session,
+            service=match.group(1),
+            number=int(match.group(2)),
+            counter_no=counter_no,
+        )
+    ):
         raise NotFound("Suara tidak ditemukan.", "No such announcement.")
     folder = settings.data_dir / "tts"
     target = folder / f"{label}-{counter_no}.wav"

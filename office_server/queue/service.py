@@ -193,3 +193,22 @@ def waiting_count(
     if service:
         stmt = stmt.where(QueueTicket.service == service.upper())
     return int(session.scalar(stmt) or 0)
+
+
+def was_called(
+    *, session: Session, service: str, number: int, counter_no: int, today: date | None = None
+) -> bool:
+    """Whether this number was called to this counter today (what the TV may announce)."""
+    today = today or today_local()
+    found = session.scalar(
+        select(func.count())
+        .select_from(QueueTicket)
+        .where(
+            QueueTicket.service_date == today,
+            QueueTicket.service == service,
+            QueueTicket.number == number,
+            QueueTicket.counter_no == counter_no,
+            QueueTicket.called_at.is_not(None),
+        )
+    )
+    return bool(found)

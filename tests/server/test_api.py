@@ -313,6 +313,11 @@ def test_kiosk_claim_print_and_retries(client: TestClient, kiosk_headers: dict[s
     for _ in range(2):  # a confirmation retried after a lost response
         r = client.post(f"/api/v1/kiosk/claims/{new_claim}/printed", headers=kiosk_headers)
         assert r.json() == {"status": "picked_up"}
+    # A finished claim hands out no more copies: reprints go through the operator.
+    assert (
+        client.get(f"/api/v1/kiosk/claims/{new_claim}/pdf", headers=kiosk_headers).status_code
+        == 409
+    )
     done = client.post(
         "/api/v1/kiosk/scans", json={"payload": created["pickup_qr"]}, headers=kiosk_headers
     ).json()
@@ -363,6 +368,10 @@ def test_offline_request_qr_is_filed_once(
     assert first.json()["pickup_qr"].startswith("HTTP://DESA.TEST:8000/S/")
     again = client.post("/api/v1/kiosk/scans", json={"payload": payload}, headers=kiosk_headers)
     assert again.json()["request"]["code"] == first.json()["request"]["code"]
+    make_ready(client, {"code": first.json()["request"]["code"]})
+    later = client.post("/api/v1/kiosk/scans", json={"payload": payload}, headers=kiosk_headers)
+    assert later.json()["pickup_qr"] is None  # the ticket the resident holds stays valid
+    assert "tiket" in later.json()["message"] and later.json()["request"]["status"] == "ready"
     login(client)
     rows = client.get("/api/v1/operator/requests").json()
     assert [(r["channel"], r["applicant_name"]) for r in rows] == [("offline_qr", "Nur'aini Ñoño")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -152,8 +153,18 @@ def test_login_sets_a_strict_httponly_cookie(client: TestClient) -> None:
     assert re.search(r'name="csrf_token" value="[^"]{20,}"', dash.text)
 
 
-def test_display_audio_is_generated_and_cached(client: TestClient) -> None:
-    r = client.get("/display/suara/A-012/1.wav")
+def test_display_audio_is_generated_and_cached(client: TestClient, sqlite_db: Any) -> None:
+    from office_server.audit.service import SYSTEM
+    from office_server.queue import service as queue
+
+    # Only a number really called to that counter today is spoken.
+    assert client.get("/display/suara/A-001/1.wav").status_code == 404
+    with sqlite_db.session() as session:
+        queue.take(session)
+        queue.call_next(session, counter_no=1, actor=SYSTEM)
+        session.commit()
+    r = client.get("/display/suara/A-001/1.wav")
     assert r.status_code == 200 and r.content[:4] == b"RIFF"
+    assert client.get("/display/suara/A-001/2.wav").status_code == 404
     assert client.get("/display/suara/../1.wav").status_code == 404
     assert client.get("/display/suara/A-012; rm/1.wav").status_code == 404
