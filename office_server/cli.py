@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
@@ -111,8 +112,10 @@ def cmd_add_kiosk(args: argparse.Namespace) -> int:
             return 1
         session.commit()
     if args.key_file:
-        Path(args.key_file).write_text(key + "\n")
-        Path(args.key_file).chmod(0o600)
+        # Created with mode 600: the key is never readable by others, not even briefly.
+        fd = os.open(args.key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key + "\n")
         print(f"Kiosk '{args.name}' added; its API key was written to {args.key_file}.")
     else:
         print(f"Kiosk '{args.name}' added. Its API key (shown only once):\n{key}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from office_server.deps import AdminUser, AppSettings, DbSession, OperatorUser, ReadSession
 from office_server.errors import ValidationFailed
@@ -48,7 +48,8 @@ class ArchiveRow(BaseModel):
 
 
 # Dates as YYYY-MM-DD only: pydantic would also read "0" as 1970-01-01.
-IsoDate = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+IsoDate = Annotated[str | None, Query(pattern=ISO_DATE)]
 
 
 def _date(value: str | None, field: str) -> date | None:
@@ -73,22 +74,25 @@ def _query(
     )
 
 
-@router.get("/operator/archive", response_model=list[ArchiveRow])
+class ArchiveSearchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str | None = Field(default=None, max_length=120)
+    name: str | None = Field(default=None, max_length=120)
+    nik: str | None = Field(default=None, max_length=16)
+    letter_type: str | None = Field(default=None, max_length=40)
+    date_from: str | None = Field(default=None, pattern=ISO_DATE)
+    date_to: str | None = Field(default=None, pattern=ISO_DATE)
+
+
+@router.post("/operator/archive/search", response_model=list[ArchiveRow])
 def archive_search(
-    session: DbSession,
-    operator: OperatorUser,
-    number: str | None = None,
-    name: str | None = None,
-    nik: str | None = None,
-    letter_type: str | None = None,
-    date_from: IsoDate = None,
-    date_to: IsoDate = None,
+    body: ArchiveSearchIn, session: DbSession, operator: OperatorUser
 ) -> list[ArchiveRow]:
-    """Search issued letters. (A NIK in a query string reaches only this server's own
-    access log, which records route templates, not queries.)"""
+    """Search issued letters. A POST, so that a NIK or a name never sits in a URL."""
     entries = search.search(
         session,
-        _query(number, name, nik, letter_type, date_from, date_to),
+        _query(body.number, body.name, body.nik, body.letter_type, body.date_from, body.date_to),
         actor=operator_actor(operator),
     )
     return [

@@ -11,16 +11,22 @@ import secrets
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from office_server.clock import today_local
 from office_server.config import Settings
-from office_server.errors import NotFound
+from office_server.errors import Conflict, NotFound
 from office_server.letters import numbering, wording
 from office_server.letters.archive import Archive
 from office_server.letters.context import Layout
 from office_server.letters.models import Letter
-from office_server.letters.rendering import LetterContent, VillageHeader, render_letter_pdf
+from office_server.letters.rendering import (
+    LetterContent,
+    TemplateError,
+    VillageHeader,
+    render_letter_pdf,
+)
 from office_server.operators.models import Operator
 from office_server.qr_payloads import verification_payload
 from office_server.requests.models import LetterRequest
@@ -130,7 +136,15 @@ def issue(
         verification_url=verification_payload(settings.public_url_upper, token),
     )
     layout = layout_for(profile)
-    pdf = render_letter_pdf(village_header(profile), content, layout=layout)
+    try:
+        pdf = render_letter_pdf(village_header(profile), content, layout=layout)
+    except TemplateError as exc:
+        raise Conflict(
+            f"Surat belum dapat dibuat: templat surat bermasalah. {exc.message} "
+            "Minta admin memperbaiki templat.",
+            "The letter template is broken; an admin must fix it.",
+            code="template_error",
+        ) from exc
     sha = Archive(settings.archive_dir).store(pdf)
     letter = Letter(
         request_id=request.id,
@@ -149,7 +163,17 @@ def issue(
         verification_token=token,
     )
     session.add(letter)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        # E.g. two letter types share a classification code while each counts from 1.
+        raise Conflict(
+            f"Nomor surat {number} sudah dipakai surat lain. Minta admin memeriksa format "
+            "nomor dan kode klasifikasi jenis surat.",
+            f"Letter number {number} is already taken; check the number format.",
+            code="number_taken",
+        ) from exc
     return letter
 
 

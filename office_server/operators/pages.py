@@ -428,6 +428,8 @@ def _pdf(data: bytes) -> Response:
 def request_letter(
     request_id: PageId, session: DbSession, me: OperatorOrSigner, settings: AppSettings
 ) -> Response:
+    # The letter shows the NIK: opening it is audited like opening the request.
+    requests_service.view_by_operator(session=session, request_id=request_id, operator=me)
     letter = letters.for_request(session=session, request_id=request_id)
     return _pdf(letters.pdf_bytes(letter, settings=settings))
 

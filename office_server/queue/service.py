@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from office_server.audit import service as audit
@@ -49,7 +50,15 @@ def take(
         idempotency_key=idempotency_key,
     )
     session.add(ticket)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:  # two retries of one ticket raced past the lookup
+        raise Conflict(
+            "Nomor antrean sedang dibuat. Coba lagi sebentar.",
+            "The same ticket is being issued; retry shortly.",
+            code="duplicate_ticket",
+        ) from exc
     return ticket
 
 

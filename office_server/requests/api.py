@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -171,8 +171,8 @@ def queue(
     status: str | None = None,
     letter_type: str | None = None,
     code: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[RequestSummary]:
     rows = requests_service.list_queue(
         session=session,
@@ -281,6 +281,8 @@ def sign(
 def letter_pdf(
     request_id: RequestId, session: DbSession, operator: OperatorUser, settings: AppSettings
 ) -> Response:
+    # The letter shows the NIK: opening it is audited like opening the request.
+    requests_service.view_by_operator(session=session, request_id=request_id, operator=operator)
     letter = letters.for_request(session=session, request_id=request_id)
     pdf = letters.pdf_bytes(letter, settings=settings)
     return Response(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from office_server.errors import NotFound, ValidationFailed
@@ -57,6 +57,14 @@ PAPER_SIZES = ("F4", "A4", "thermal80", "thermal58")
 MAX_LOGO_BYTES = 1_000_000
 
 
+def _letters_this_year(session: Session) -> bool:
+    from office_server.clock import today_local
+    from office_server.letters.models import Letter
+
+    year = today_local().year
+    return bool(session.scalar(select(func.count()).select_from(Letter).where(Letter.year == year)))
+
+
 def update_profile(*, session: Session, changes: dict[str, str]) -> VillageProfile:
     """Admin edits of the village profile; every listed field but the optional ones is required."""
     profile = get_profile(session=session)
@@ -66,8 +74,18 @@ def update_profile(*, session: Session, changes: dict[str, str]) -> VillageProfi
         problem = numbering.format_problem(changes["number_format"].strip())
         if problem:
             errors["number_format"] = problem
-    if changes.get("number_scope", NUMBER_SCOPES[0]) not in NUMBER_SCOPES:
+    scope = changes.get("number_scope", profile.number_scope)
+    if scope not in NUMBER_SCOPES:
         errors["number_scope"] = "Pilih penomoran per jenis surat atau satu nomor bersama."
+    elif scope != profile.number_scope and _letters_this_year(session):
+        errors["number_scope"] = (
+            "Penomoran tidak dapat diganti di tengah tahun: sudah ada surat bernomor tahun "
+            "ini. Ganti pada awal tahun depan."
+        )
+    fmt = changes.get("number_format", profile.number_format).strip()
+    if scope == "per_type" and "{kode}" not in fmt and "number_format" not in errors:
+        # Each type counts from 1: without its code two types would issue the same number.
+        errors["number_format"] = "Dengan penomoran per jenis surat, format harus memuat {kode}."
     if changes.get("paper_size", PAPER_SIZES[0]) not in PAPER_SIZES:
         errors["paper_size"] = "Pilih ukuran kertas dari daftar."
     limits = {c.name: getattr(c.type, "length", None) for c in VillageProfile.__table__.columns}

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -82,15 +83,22 @@ def test_near_miss_tokens_are_404(client: TestClient, sqlite_db: Database) -> No
 
 def test_archive_search_and_export(client: TestClient, sqlite_db: Database) -> None:
     letters = issue_letters(sqlite_db, 3)
-    login(client, "operator")
-    rows = client.get("/api/v1/operator/archive", params={"name": "budi"}).json()
+    csrf = login(client, "operator")
+
+    def find(**query: str) -> list[dict[str, Any]]:
+        r = client.post("/api/v1/operator/archive/search", json=query, headers=csrf)
+        assert r.status_code == 200, r.text
+        rows: list[dict[str, Any]] = r.json()
+        return rows
+
+    rows = find(name="budi")
     assert len(rows) == 3
     nik = "3604121708900002"
-    by_nik = client.get("/api/v1/operator/archive", params={"nik": nik}).json()
+    by_nik = find(nik=nik)
     assert [r["number"] for r in by_nik] == [letters[1].number]
-    by_number = client.get("/api/v1/operator/archive", params={"number": "/003/"}).json()
+    by_number = find(number="/003/")
     assert [r["number"] for r in by_number] == [letters[2].number]
-    assert client.get("/api/v1/operator/archive", params={"letter_type": "sktm"}).json() == []
+    assert find(letter_type="sktm") == []
     assert client.get("/api/v1/operator/archive/export").status_code == 403  # admin only
 
     login(client, "admin")

@@ -85,3 +85,55 @@ def test_concurrent_signing_is_gapless(db: Database) -> None:
         sequences = sorted(s.scalars(select(Letter.sequence)))
         assert sequences == list(range(1, CONCURRENT_SIGNINGS + 1))
     assert sorted(int(n.split("/")[1]) for n in numbers) == sequences
+
+
+def test_number_collision_is_a_clear_conflict_and_changes_nothing(sqlite_db: Database) -> None:
+    from office_server.errors import Conflict
+    from office_server.letter_types.models import LetterType
+    from office_server.requests.lifecycle import Status
+
+    with sqlite_db.session() as s:
+        # An admin gave SKTM the same classification code as domisili.
+        sktm = s.scalars(select(LetterType).where(LetterType.code == "sktm")).one()
+        sktm.classification_code = "400.12.2.2"
+        s.commit()
+    first, second = approved_requests(sqlite_db, 2)
+    with sqlite_db.session() as s:
+        req = requests_service.get(session=s, request_id=second)
+        req.letter_type_id = sktm.id  # same form fields suffice for this check
+        s.commit()
+    with sqlite_db.session() as s:
+        kades = operator(s, "kades")
+        for rid in (first, second):
+            req = requests_service.get(session=s, request_id=rid)
+            if rid == second:
+                with pytest.raises(Conflict) as info:
+                    requests_service.sign(s, req, signer=kades, settings=sqlite_db.settings)
+                assert info.value.code == "number_taken"
+                assert "kode klasifikasi" in info.value.message
+                s.rollback()
+            else:
+                requests_service.sign(s, req, signer=kades, settings=sqlite_db.settings)
+                s.commit()
+    with sqlite_db.session() as s:
+        assert (
+            requests_service.get(session=s, request_id=second).status == Status.AWAITING_SIGNATURE
+        )
+
+
+def test_counter_scope_cannot_change_mid_year(sqlite_db: Database) -> None:
+    from office_server.village import service as village
+
+    with sqlite_db.session() as s:
+        with pytest.raises(ValidationFailed) as info:
+            village.update_profile(session=s, changes={"number_format": "{nomor:03}/{tahun}"})
+        assert "{kode}" in info.value.fields["number_format"]
+        s.rollback()
+    (rid,) = approved_requests(sqlite_db, 1)
+    with sqlite_db.session() as s:
+        req = requests_service.get(session=s, request_id=rid)
+        requests_service.sign(s, req, signer=operator(s, "kades"), settings=sqlite_db.settings)
+        s.commit()
+        with pytest.raises(ValidationFailed) as info:
+            village.update_profile(session=s, changes={"number_scope": "shared"})
+        assert "tengah tahun" in info.value.fields["number_scope"]
