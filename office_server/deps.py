@@ -46,6 +46,8 @@ def _read_session(db: Annotated[Database, Depends(get_database)]) -> Iterator[Se
 DbSession = Annotated[Session, Depends(_write_session, scope="function")]
 ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+# A client-chosen key that makes a retried POST return what the first one did.
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=80)]
 
 SESSION_OPERATOR = "op"
 SESSION_GENERATION = "gen"

@@ -136,7 +136,8 @@ def _wants_json(request: Request) -> bool:
     return path.startswith("/api/") or path in {"/healthz", "/openapi.json"}
 
 
-def _render(request: Request, status: int, body: dict[str, Any]) -> Response:
+def render_error(request: Request, status: int, body: dict[str, Any]) -> Response:
+    """JSON under /api, a short Indonesian HTML page elsewhere."""
     if _wants_json(request):
         return JSONResponse(body, status_code=status)
     if status == 401:
@@ -165,7 +166,7 @@ _HTTP_MESSAGES = {
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return _render(request, exc.status_code, exc.body())
+        return render_error(request, exc.status_code, exc.body())
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -173,7 +174,7 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
             fields[".".join(loc) or "body"] = _indonesian_validation_message(err)
-        return _render(request, 422, ValidationFailed(fields).body())
+        return render_error(request, 422, ValidationFailed(fields).body())
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -181,7 +182,7 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, ("Permintaan tidak dapat diproses.", str(exc.detail))
         )
         body = {"error": {"code": f"http_{exc.status_code}", "message": msg, "message_en": msg_en}}
-        response = _render(request, exc.status_code, body)
+        response = render_error(request, exc.status_code, body)
         if exc.headers:
             response.headers.update(exc.headers)
         return response
@@ -224,7 +225,7 @@ class CatchUnexpected:
             request = Request(scope)
             log.error("unhandled %s on %s %s", type(exc).__name__, scope["method"], _route(request))
             if not started:
-                await _render(request, 500, INTERNAL_ERROR)(scope, receive, send)
+                await render_error(request, 500, INTERNAL_ERROR)(scope, receive, send)
 
 
 def _route(request: Request) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,6 +17,7 @@ from office_server.errors import (
     CatchUnexpected,
     PayloadTooLarge,
     install_error_handlers,
+    render_error,
 )
 from office_server.kiosks import api as kiosks_api
 from office_server.letter_types import api as letter_types_api
@@ -60,10 +61,8 @@ class BodySizeLimit:
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    from fastapi.responses import JSONResponse
-
     err = PayloadTooLarge("Data yang dikirim terlalu besar.", "Request body too large.")
-    await JSONResponse(err.body(), status_code=413)(scope, receive, send)
+    await render_error(Request(scope), 413, err.body())(scope, receive, send)
 
 
 class AccessLog:

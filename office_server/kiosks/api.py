@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from office_server.deps import AppSettings, CurrentKiosk, DbSession, client_key, guard_guessing
+from office_server.deps import (
+    AppSettings,
+    CurrentKiosk,
+    DbSession,
+    IdempotencyKey,
+    client_key,
+    guard_guessing,
+)
 from office_server.kiosks import service as kiosks
 from office_server.qr_payloads import MAX_PAYLOAD_CHARS
 from office_server.queue import service as queue
@@ -19,7 +26,6 @@ from office_server.requests.models import Channel
 from office_server.requests.schemas import RequestCreated, RequestIn
 
 router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=80)]
 
 
 class ScanIn(BaseModel):

@@ -13,17 +13,10 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from office_server.errors import ValidationFailed
 from office_server.sequences import next_value
 
 ALLOWED_FIELDS = frozenset({"kode", "nomor", "kode_desa", "bulan_romawi", "bulan", "tahun"})
 ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
-
-
-def check_format(fmt: str) -> None:
-    problem = format_problem(fmt)
-    if problem:
-        raise ValidationFailed({"number_format": problem})
 
 
 def format_problem(fmt: str) -> str | None:

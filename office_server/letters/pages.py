@@ -21,7 +21,7 @@ _env = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
     autoescape=select_autoescape(["html"]),
 )
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = 1_000_000  # the server's body limit (Settings.max_body_bytes) also holds
 
 
 def _page(status: int = 200, **context: Any) -> HTMLResponse:
@@ -68,7 +68,7 @@ async def compare_upload(
     while chunk := await pdf.read(64 * 1024):
         size += len(chunk)
         if size > MAX_UPLOAD_BYTES:
-            return _page(413, letter=None, message="Berkas terlalu besar (paling besar 5 MB).")
+            return _page(413, letter=None, message="Berkas terlalu besar (paling besar 1 MB).")
         digest.update(chunk)
     uploaded = digest.hexdigest()
     return _page(

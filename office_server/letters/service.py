@@ -82,7 +82,8 @@ def letter_content(
 ) -> LetterContent:
     lt = request.letter_type
     return LetterContent(
-        type_code=lt.code,
+        # Picks the template file: `<template_name>.html`, else the generic keterangan.html.
+        type_code=lt.template_name or lt.code,
         title=lt.title.upper(),
         number=number,
         issued_on=issued_on,

@@ -13,6 +13,7 @@ from office_server.config import Settings
 from office_server.deps import (
     AppSettings,
     DbSession,
+    IdempotencyKey,
     OperatorUser,
     ReadSession,
     SignerUser,
@@ -42,7 +43,6 @@ from office_server.security import normalize_code
 router = APIRouter(prefix="/api/v1", tags=["requests"])
 
 SECRET_HEADER = "X-Pickup-Secret"  # noqa: S105 - a header name
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=80)]
 PickupSecret = Annotated[str, Header(alias=SECRET_HEADER, max_length=64)]
 # Database ids are 32-bit on every backend; a larger number is simply not found.
 RequestId = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -100,7 +100,8 @@ def file_request(
     )
 
 
-def _resident_request(http: Request, session: Session, code: str, secret: str) -> LetterRequest:
+def resident_request(http: Request, session: Session, code: str, secret: str) -> LetterRequest:
+    """The resident's way in (code + secret), with guessing limited per client."""
     limiter: RateLimiter = http.app.state.lookup_limiter
     guard_guessing(http, limiter, "status")
     try:
@@ -117,7 +118,7 @@ def request_status(
     code: str, http: Request, session: ReadSession, secret: PickupSecret
 ) -> PublicStatus:
     """Status for the resident; the secret travels in a header, never in the URL."""
-    return PublicStatus.of(_resident_request(http, session, code, secret))
+    return PublicStatus.of(resident_request(http, session, code, secret))
 
 
 @router.post("/requests/{code}/corrections", response_model=PublicStatus)
@@ -125,7 +126,7 @@ def submit_correction(
     code: str, body: CorrectionIn, http: Request, session: DbSession, secret: PickupSecret
 ) -> PublicStatus:
     """The resident fixes the fields the operator asked about and sends it back."""
-    request = _resident_request(http, session, code, secret)
+    request = resident_request(http, session, code, secret)
     requests_service.correct_fields(
         session, request, changes=body.form_data, actor=RESIDENT, applicant_name=body.applicant_name
     )
@@ -137,7 +138,7 @@ def submit_correction(
 def cancel_by_resident(
     code: str, http: Request, session: DbSession, secret: PickupSecret
 ) -> PublicStatus:
-    request = _resident_request(http, session, code, secret)
+    request = resident_request(http, session, code, secret)
     lifecycle.apply(session, request, "cancel", actor=RESIDENT, reason="dibatalkan pemohon")
     return PublicStatus.of(request)
 

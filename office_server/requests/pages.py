@@ -22,15 +22,15 @@ from starlette.datastructures import FormData
 from office_server import i18n
 from office_server.audit.service import RESIDENT
 from office_server.config import Settings
-from office_server.deps import AppSettings, DbSession, ReadSession, client_key, guard_guessing
+from office_server.deps import AppSettings, DbSession, ReadSession
 from office_server.errors import DomainError, NotFound, ValidationFailed
 from office_server.letter_types import service as letter_types
 from office_server.letter_types.forms import FieldSpec, parse_schema
 from office_server.letter_types.models import LetterType
 from office_server.qr_payloads import pickup_payload
-from office_server.ratelimit import RateLimiter
 from office_server.requests import lifecycle
 from office_server.requests import service as requests_service
+from office_server.requests.api import resident_request
 from office_server.requests.models import Channel, LetterRequest
 from office_server.security import normalize_code
 from office_server.village import service as village
@@ -238,18 +238,6 @@ def _result_page(
 # --- status ------------------------------------------------------------------------
 
 
-def _resident_request(request: Request, session: Session, code: str, secret: str) -> LetterRequest:
-    limiter: RateLimiter = request.app.state.lookup_limiter
-    guard_guessing(request, limiter, "status")
-    try:
-        return requests_service.get_for_resident(
-            session=session, code=normalize_code(code), secret=secret.replace(" ", "")
-        )
-    except NotFound:
-        limiter.hit(f"status:{client_key(request)}")
-        raise
-
-
 def _status_page(
     request: Request,
     session: Session,
@@ -306,7 +294,7 @@ def status_lookup(
     secret: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
     try:
-        req = _resident_request(request, session, code, secret)
+        req = resident_request(request, session, code, secret)
     except DomainError as exc:
         return _status_page(
             request, session, code=code, error=exc.message, status_code=exc.status_code
@@ -320,7 +308,7 @@ async def status_fix(request: Request, session: DbSession) -> Response:
     code = str(form_data.get("code") or "")[:40]
     secret = str(form_data.get("secret") or "")[:80]
     try:
-        req = _resident_request(request, session, code, secret)
+        req = resident_request(request, session, code, secret)
     except DomainError as exc:
         return _status_page(
             request, session, code=code, error=exc.message, status_code=exc.status_code
@@ -331,7 +319,7 @@ async def status_fix(request: Request, session: DbSession) -> Response:
         lifecycle.apply(session, req, "resubmit", actor=RESIDENT)
     except ValidationFailed as exc:
         session.rollback()
-        req = _resident_request(request, session, code, secret)
+        req = resident_request(request, session, code, secret)
         return _status_page(
             request,
             session,
@@ -344,7 +332,7 @@ async def status_fix(request: Request, session: DbSession) -> Response:
         )
     except DomainError as exc:
         session.rollback()
-        req = _resident_request(request, session, code, secret)
+        req = resident_request(request, session, code, secret)
         return _status_page(
             request, session, req=req, code=code, secret=secret, error=exc.message, status_code=409
         )

@@ -194,15 +194,6 @@ def _unique_code(session: Session) -> str:
     raise RuntimeError("could not find a free public code")
 
 
-def get_by_code(*, session: Session, code: str) -> LetterRequest:
-    request = session.scalars(
-        select(LetterRequest).where(LetterRequest.public_code == code)
-    ).first()
-    if request is None:
-        raise _not_found()
-    return request
-
-
 def get_for_resident(*, session: Session, code: str, secret: str) -> LetterRequest:
     """The resident's access: the code and the secret must both match (same error if not)."""
     request = session.scalars(
