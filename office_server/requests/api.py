@@ -224,44 +224,11 @@ def _act(
     )
 
 
-@operator_router.post("/requests/{request_id}/ask-correction", response_model=RequestDetail)
-def ask_correction(
-    request_id: RequestId,
-    body: ReasonIn,
-    session: DbSession,
-    operator: OperatorUser,
-    s: AppSettings,
-) -> RequestDetail:
-    return _detail(session, _act(session, request_id, "ask_correction", operator, body.reason), s)
-
-
 @operator_router.post("/requests/{request_id}/approve", response_model=RequestDetail)
 def approve(
     request_id: RequestId, session: DbSession, operator: OperatorUser, s: AppSettings
 ) -> RequestDetail:
     return _detail(session, _act(session, request_id, "approve", operator, None), s)
-
-
-@operator_router.post("/requests/{request_id}/reject", response_model=RequestDetail)
-def reject(
-    request_id: RequestId,
-    body: ReasonIn,
-    session: DbSession,
-    operator: OperatorUser,
-    s: AppSettings,
-) -> RequestDetail:
-    return _detail(session, _act(session, request_id, "reject", operator, body.reason), s)
-
-
-@operator_router.post("/requests/{request_id}/cancel", response_model=RequestDetail)
-def cancel(
-    request_id: RequestId,
-    body: ReasonIn,
-    session: DbSession,
-    operator: OperatorUser,
-    s: AppSettings,
-) -> RequestDetail:
-    return _detail(session, _act(session, request_id, "cancel", operator, body.reason), s)
 
 
 @operator_router.post("/requests/{request_id}/sign", response_model=RequestDetail)
@@ -272,6 +239,32 @@ def sign(
     request = requests_service.get(session=session, request_id=request_id)
     requests_service.sign(session, request, signer=signer, settings=settings)
     return _detail(session, request, settings)
+
+
+# The actions that need a reason: the resident reads it (correction, rejection).
+REASON_ACTIONS = {"ask-correction": "ask_correction", "reject": "reject", "cancel": "cancel"}
+
+
+def _add_reason_route(path_action: str, action: str) -> None:
+    # One route per action, not /{action}: an unknown path stays a 404/405.
+    @operator_router.post(
+        f"/requests/{{request_id}}/{path_action}",
+        response_model=RequestDetail,
+        name=f"request_{action}",
+    )
+    def act_with_reason(
+        request_id: RequestId,
+        body: ReasonIn,
+        session: DbSession,
+        operator: OperatorUser,
+        s: AppSettings,
+    ) -> RequestDetail:
+        request = _act(session, request_id, action, operator, body.reason)
+        return _detail(session, request, s)
+
+
+for _path_action, _action in REASON_ACTIONS.items():
+    _add_reason_route(_path_action, _action)
 
 
 @operator_router.get(
