@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +20,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from office_server import i18n
 from office_server.clock import local_tz
@@ -105,23 +106,40 @@ PageId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 CsrfChecked = Annotated[None, Depends(_csrf_form)]
 
 
+class PageHeaders:
+    """Security and caching headers (a plain ASGI middleware: Starlette's
+    BaseHTTPMiddleware costs a task and a queue per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        versioned = path.startswith("/static/") and "v" in QueryParams(scope["query_string"])
+
+        async def add_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if not path.startswith("/api/"):
+                    # Operator pages change data with one click: never inside a frame.
+                    headers.setdefault("X-Frame-Options", "DENY")
+                if versioned:
+                    # Versioned by content hash (static_url): a phone downloads it once.
+                    headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            await send(message)
+
+        await self.app(scope, receive, add_headers)
+
+
 def install_pages(app: FastAPI) -> None:
     # Compress text answers; the PDF and PNG answers are compressed already.
     app.add_middleware(GZipMiddleware, minimum_size=500)
 
-    @app.middleware("http")
-    async def _page_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if not request.url.path.startswith("/api/"):
-            # Operator pages change data with one click: never inside someone's frame.
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.url.path.startswith("/static/") and "v" in request.query_params:
-            # Versioned by content hash (static_url): a phone downloads each asset once.
-            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        return response
+    app.add_middleware(PageHeaders)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

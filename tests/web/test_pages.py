@@ -168,3 +168,21 @@ def test_display_audio_is_generated_and_cached(client: TestClient, sqlite_db: An
     assert client.get("/display/suara/A-001/2.wav").status_code == 404
     assert client.get("/display/suara/../1.wav").status_code == 404
     assert client.get("/display/suara/A-012; rm/1.wav").status_code == 404
+
+
+def test_security_and_cache_headers(client: TestClient) -> None:
+    import re
+
+    page = client.get("/")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    api = client.get("/api/v1/letter-types")
+    assert (
+        api.headers["x-content-type-options"] == "nosniff" and "x-frame-options" not in api.headers
+    )
+    asset = re.search(r'href="(/static/[^"]+\?v=[^"]+)"', page.text)
+    assert asset, "the page links its CSS by content hash"
+    cached = client.get(asset.group(1))
+    assert cached.headers["cache-control"] == "public, max-age=31536000, immutable"
+    plain = client.get(asset.group(1).split("?")[0])
+    assert "immutable" not in plain.headers.get("cache-control", "")
