@@ -29,6 +29,7 @@ from office_server import models  # noqa: F401 - all tables on the metadata
 from office_server.config import Settings
 from office_server.database import Base
 from office_server.letters.archive import Archive
+from office_server.letters.signing import keys_dir
 
 FORMAT_VERSION = 1
 SQLITE_NAME = "database.sqlite3"
@@ -131,6 +132,12 @@ def create_backup(settings: Settings, target: Path) -> dict[str, Any]:
             "archive": [
                 {"path": f"archive/{h[:2]}/{h}.pdf", "sha256": h} for h in sorted(set(hashes))
             ],
+            # The signing key and certificate: without them a restored office signs with a
+            # new key and its old letters no longer check against the village certificate.
+            "keys": [
+                {"path": f"keys/{p.name}", "sha256": _sha256_file(p)}
+                for p in sorted(keys_dir(settings.data_dir).glob("*.pem"))
+            ],
         }
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
@@ -138,6 +145,8 @@ def create_backup(settings: Settings, target: Path) -> dict[str, Any]:
             zf.write(db_file, db_file.name)
             for entry in manifest["archive"]:
                 zf.write(archive.path_for(entry["sha256"]), entry["path"])
+            for entry in manifest["keys"]:
+                zf.write(settings.data_dir / entry["path"], entry["path"])
             zf.writestr("manifest.json", json.dumps(manifest, indent=2))
         os.replace(partial, target)
     return manifest
@@ -165,9 +174,9 @@ def restore_backup(settings: Settings, source: Path) -> dict[str, Any]:
         db_file = Path(zf.extract(db_info["file"], tmp))
         if _sha256_file(db_file) != db_info["sha256"]:
             raise BackupError("Berkas basis data di dalam cadangan rusak (sidik tidak cocok).")
-        for entry in manifest["archive"]:
+        for entry in [*manifest["archive"], *manifest.get("keys", [])]:
             if hashlib.sha256(zf.read(entry["path"])).hexdigest() != entry["sha256"]:
-                raise BackupError(f"Berkas arsip {entry['path']} di dalam cadangan rusak.")
+                raise BackupError(f"Berkas {entry['path']} di dalam cadangan rusak.")
 
         if db_info["dialect"] == "sqlite":
             if not url.startswith("sqlite"):
@@ -192,6 +201,12 @@ def restore_backup(settings: Settings, source: Path) -> dict[str, Any]:
         archive = Archive(archive_dir)
         for entry in manifest["archive"]:
             archive.store(zf.read(entry["path"]))
+        for entry in manifest.get("keys", []):
+            target_key = settings.data_dir / "keys" / Path(entry["path"]).name
+            target_key.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(target_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(zf.read(entry["path"]))
         restored, _ = _snapshot_facts(url)
         if restored != manifest["rows"]:
             raise BackupError("Jumlah baris setelah pemulihan tidak sama dengan cadangan.")

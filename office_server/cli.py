@@ -171,9 +171,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from office_server.errors import NotFound
-    from office_server.letters import verification
+    from office_server.letters import signing, verification
 
     pdf = Path(args.pdf).read_bytes()
+    check = signing.check_pdf(pdf, data_dir=get_settings().data_dir)
+    if check.signed:
+        state = "sah" if check.ok else "TIDAK SAH (berkas diubah atau bukan dari desa ini)"
+        print(f"Tanda tangan elektronik: {state} {check.signer}".rstrip())
     with _db().session(write=False) as session:
         try:
             letter = verification.by_pdf(session, pdf)

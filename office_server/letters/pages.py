@@ -10,9 +10,9 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from office_server.deps import ReadSession, client_key, guard_guessing
+from office_server.deps import AppSettings, ReadSession, client_key, guard_guessing
 from office_server.errors import NotFound
-from office_server.letters import verification
+from office_server.letters import signing, verification
 from office_server.letters.context import format_tanggal
 from office_server.ratelimit import RateLimiter
 
@@ -57,23 +57,21 @@ async def compare_upload(
     token: str,
     request: Request,
     session: ReadSession,
+    settings: AppSettings,
     pdf: Annotated[UploadFile, File(description="The PDF to compare")],
 ) -> HTMLResponse:
     try:
         letter = lookup_by_token(request, session, token)
     except NotFound as exc:
         return _page(404, letter=None, message=exc.message)
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := await pdf.read(64 * 1024):
-        size += len(chunk)
-        if size > MAX_UPLOAD_BYTES:
-            return _page(413, letter=None, message="Berkas terlalu besar (paling besar 1 MB).")
-        digest.update(chunk)
-    uploaded = digest.hexdigest()
+    data = await pdf.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        return _page(413, letter=None, message="Berkas terlalu besar (paling besar 1 MB).")
+    uploaded = hashlib.sha256(data).hexdigest()
     return _page(
         letter=letter,
         issued_on_text=format_tanggal(letter.issued_on),
         comparison=uploaded == letter.pdf_sha256,
         uploaded_sha256=uploaded,
+        signature=signing.check_pdf(data, data_dir=settings.data_dir),
     )

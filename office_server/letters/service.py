@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from office_server.clock import today_local
 from office_server.config import Settings
 from office_server.errors import Conflict, NotFound
-from office_server.letters import numbering, wording
+from office_server.letters import numbering, signing, wording
 from office_server.letters.archive import Archive
 from office_server.letters.context import Layout
 from office_server.letters.models import Letter
@@ -146,6 +146,8 @@ def issue(
             "The letter template is broken; an admin must fix it.",
             code="template_error",
         ) from exc
+    if settings.sign_letters:
+        pdf = signing.sign_pdf(pdf, data_dir=settings.data_dir, village_name=profile.name)
     sha = Archive(settings.archive_dir).store(pdf)
     letter = Letter(
         request_id=request.id,

@@ -218,3 +218,38 @@ def test_thermal_only_office_issues_thermal_letters(sqlite_db: Database) -> None
     pdf = Archive(sqlite_db.settings.archive_dir).read(letter.pdf_sha256)
     width_mm = float(PdfReader(io.BytesIO(pdf)).pages[0].mediabox.width) / 72 * 25.4
     assert 71 < width_mm < 81
+
+
+def test_letters_are_signed_with_the_village_key(
+    client: TestClient, sqlite_db: Database, tmp_path: Path
+) -> None:
+    """PAdES: the issued PDF carries a valid signature of the village's own certificate;
+    a changed byte breaks it; the key travels with the backup."""
+    import os
+    import stat
+
+    from office_server.letters import signing
+
+    (letter,) = issue_letters(sqlite_db, 1)
+    data_dir = sqlite_db.settings.data_dir
+    key = signing.keys_dir(data_dir) / signing.KEY_FILE
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    pdf = Archive(sqlite_db.settings.archive_dir).read(letter.pdf_sha256)
+    check = signing.check_pdf(pdf, data_dir=data_dir)
+    assert check.ok and "Sukamaju" in check.signer
+
+    tampered = bytearray(pdf)
+    tampered[len(pdf) // 3] ^= 0x01
+    assert not signing.check_pdf(bytes(tampered), data_dir=data_dir).ok
+    stranger = signing.check_pdf(pdf, data_dir=tmp_path / "another-village")
+    assert stranger.signed and not stranger.trusted
+
+    page = client.post(
+        f"/v/{letter.verification_token}", files={"pdf": ("s.pdf", pdf, "application/pdf")}
+    )
+    assert "Cocok." in page.text and "<strong>sah</strong>" in page.text
+
+    create_backup(sqlite_db.settings, tmp_path / "b.zip")
+    restored = Settings(data_dir=tmp_path / "restored")
+    restore_backup(restored, tmp_path / "b.zip")
+    assert signing.check_pdf(pdf, data_dir=restored.data_dir).ok
