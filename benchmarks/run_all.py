@@ -52,6 +52,10 @@ def render_figures(rows: list[dict[str, Any]]) -> list[Figure]:
     return out
 
 
+def signing_figures(data: dict[str, list[Any]]) -> list[Figure]:
+    return [fig(f"PAdES {name}", value, unit) for name, (value, unit) in data.items()]
+
+
 def printing_figures(rows: list[dict[str, Any]]) -> list[Figure]:
     out = []
     for row in rows:
@@ -96,6 +100,7 @@ def server_figures(data: dict[str, Any]) -> list[Figure]:
 
 BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("render.py", ["--runs", "30"], render_figures),
+    ("signing.py", ["--runs", "30"], signing_figures),
     ("printing.py", ["--runs", "20"], printing_figures),
     ("server_load.py", ["--seconds", "5"], server_figures),
     ("page_weight.py", [], page_figures),
