@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from office_server.audit import service as audit
 from office_server.clock import local_tz, today_local
@@ -242,6 +243,15 @@ async def dashboard_live(
 # --- one request ---------------------------------------------------------------------
 
 
+def _refused(
+    request: Request, session: Session, me: Operator, request_id: int, exc: DomainError
+) -> Response:
+    """The request page again, unchanged, with why the action was refused (409)."""
+    session.rollback()
+    req = requests_service.get(session=session, request_id=request_id)
+    return _request_page(request, session, me, req, error=exc.message, status_code=409)
+
+
 def _request_page(
     request: Request,
     session: Any,
@@ -341,9 +351,7 @@ async def request_edit(
             status_code=422,
         )
     except DomainError as exc:
-        session.rollback()
-        req = requests_service.get(session=session, request_id=request_id)
-        return _request_page(request, session, me, req, error=exc.message, status_code=409)
+        return _refused(request, session, me, request_id, exc)
     return RedirectResponse(f"/operator/permohonan/{request_id}?ok=edit", status_code=303)
 
 
@@ -365,9 +373,7 @@ def request_action(
     try:
         requests_service.transition(session, req, action, actor=operator_actor(me), reason=reason)
     except DomainError as exc:
-        session.rollback()
-        req = requests_service.get(session=session, request_id=request_id)
-        return _request_page(request, session, me, req, error=exc.message, status_code=409)
+        return _refused(request, session, me, request_id, exc)
     return RedirectResponse(f"/operator/permohonan/{request_id}?ok={action}", status_code=303)
 
 
@@ -384,9 +390,7 @@ def request_sign(
     try:
         requests_service.sign(session, req, signer=me, settings=settings)
     except DomainError as exc:
-        session.rollback()
-        req = requests_service.get(session=session, request_id=request_id)
-        return _request_page(request, session, me, req, error=exc.message, status_code=409)
+        return _refused(request, session, me, request_id, exc)
     return RedirectResponse(f"/operator/permohonan/{request_id}?ok=sign", status_code=303)
 
 
