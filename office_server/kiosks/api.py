@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from loket_protocol.qr import MAX_PAYLOAD_CHARS
 from office_server.deps import (
     AppSettings,
     CurrentKiosk,
@@ -17,7 +18,6 @@ from office_server.deps import (
     guard_guessing,
 )
 from office_server.kiosks import service as kiosks
-from office_server.qr_payloads import MAX_PAYLOAD_CHARS
 from office_server.queue import service as queue
 from office_server.ratelimit import RateLimiter
 from office_server.requests import lifecycle

@@ -13,6 +13,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loket_protocol.qr import (
+    OfflineRequestPayload,
+    PayloadError,
+    PickupPayload,
+    VerificationPayload,
+    parse,
+    pickup_payload,
+)
 from office_server.audit import service as audit
 from office_server.audit.service import Actor
 from office_server.config import Settings
@@ -27,14 +35,6 @@ from office_server.errors import (
 from office_server.kiosks.models import ClaimStatus, KioskClaim, KioskDevice
 from office_server.letters import service as letters
 from office_server.letters.models import Letter
-from office_server.qr_payloads import (
-    OfflineRequestPayload,
-    PayloadError,
-    PickupPayload,
-    VerificationPayload,
-    parse,
-    pickup_payload,
-)
 from office_server.requests import lifecycle
 from office_server.requests import service as requests_service
 from office_server.requests.lifecycle import Status

@@ -6,19 +6,18 @@ and the server's checks, so a rule is written once.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from loket_protocol.fields import PHONE_RE, normalize_phone
 from office_server.clock import today_local
 from office_server.errors import ValidationFailed
 from office_server.residents.nik import NikError, validate_nik
 
 FieldType = Literal["text", "textarea", "date", "nik", "select", "number", "phone"]
 
-PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
 _DEFAULT_MAX = {"text": 120, "textarea": 500, "phone": 16, "nik": 16, "number": 15}
 
 
@@ -94,7 +93,7 @@ def _check(spec: FieldSpec, value: str, today: date) -> str | None:
         plain = value.replace(".", "")
         if not (plain.isascii() and plain.isdigit()):
             return f"{spec.label} harus berupa angka."
-    elif spec.type == "phone" and not PHONE_RE.match(value.replace(" ", "").replace("-", "")):
+    elif spec.type == "phone" and not PHONE_RE.match(normalize_phone(value)):
         return f"{spec.label}: nomor HP tidak valid (contoh 081234567890)."
     return None
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from loket_protocol.qr import verification_payload
 from office_server.clock import today_local
 from office_server.config import Settings
 from office_server.errors import Conflict, NotFound
@@ -28,7 +29,6 @@ from office_server.letters.rendering import (
     render_letter_pdf,
 )
 from office_server.operators.models import Operator
-from office_server.qr_payloads import verification_payload
 from office_server.requests.models import LetterRequest
 from office_server.village import service as village_service
 from office_server.village.models import VillageProfile

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from loket_protocol.qr import pickup_payload, verification_payload
 from office_server.audit.service import RESIDENT, Actor
 from office_server.config import Settings
 from office_server.deps import (
@@ -23,7 +24,6 @@ from office_server.deps import (
 from office_server.errors import NotFound
 from office_server.letters import service as letters
 from office_server.letters.models import Letter
-from office_server.qr_payloads import pickup_payload, verification_payload
 from office_server.ratelimit import RateLimiter
 from office_server.requests import lifecycle
 from office_server.requests import service as requests_service

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from loket_protocol.qr import pickup_payload
 from office_server import i18n
 from office_server.audit.service import RESIDENT
 from office_server.config import Settings
@@ -27,7 +28,6 @@ from office_server.errors import DomainError, NotFound, ValidationFailed
 from office_server.letter_types import service as letter_types
 from office_server.letter_types.forms import FieldSpec, parse_schema
 from office_server.letter_types.models import LetterType
-from office_server.qr_payloads import pickup_payload
 from office_server.requests import lifecycle
 from office_server.requests import service as requests_service
 from office_server.requests.api import resident_request

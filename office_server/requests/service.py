@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from loket_protocol.fields import PHONE_RE, normalize_phone
 from office_server.audit import service as audit
 from office_server.audit.service import Actor
 from office_server.config import Settings
 from office_server.database import utcnow
 from office_server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from office_server.letter_types import service as letter_types
-from office_server.letter_types.forms import PHONE_RE, clean_form, parse_schema
+from office_server.letter_types.forms import clean_form, parse_schema
 from office_server.letter_types.models import LetterType
 from office_server.letters import service as letters
 from office_server.letters.models import Letter
@@ -397,7 +398,7 @@ def _checked(
 
 def check_phone(phone: str | None) -> str | None:
     """An Indonesian mobile number for news about the letter, or None."""
-    cleaned = "".join((phone or "").split()).replace("-", "")
+    cleaned = normalize_phone(phone or "")
     if not cleaned:
         return None
     if not PHONE_RE.match(cleaned):

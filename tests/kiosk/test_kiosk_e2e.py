@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from office_server.qr_payloads import encode_offline_request
+from loket_protocol.qr import encode_offline_request
 from tests.support import factories
 from tests.support.server import RunningServer, free_port, running_server
 

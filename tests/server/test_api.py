@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from loket_protocol.qr import encode_offline_request
 from office_server.config import Settings
 from office_server.database import Database
 from office_server.kiosks import service as kiosks
 from office_server.main import create_app
-from office_server.qr_payloads import encode_offline_request
 from office_server.seed import DEMO_PASSWORDS
 from tests.support import factories
 

@@ -5,7 +5,7 @@ import zlib
 import base45
 import pytest
 
-from office_server import qr_payloads as qp
+from loket_protocol import qr as qp
 
 
 def test_pickup_round_trip_is_alphanumeric_except_the_hash() -> None:

@@ -1,4 +1,4 @@
-"""The three QR payload kinds of DESIGN.md, with their versioned upper-case formats.
+"""The three QR payload kinds (docs/DESIGN.md), with their versioned upper-case formats.
 
 All three use only QR alphanumeric characters (0-9 A-Z space $%*+-./:) except the one
 `#` of the pickup URL, so the symbols stay small enough for a cheap camera and a 58 mm
@@ -32,8 +32,11 @@ MAX_OFFLINE_PAYLOAD_CHARS = 1200
 MAX_OFFLINE_JSON_BYTES = 8 * 1024
 MAX_PAYLOAD_CHARS = 4000
 
-_PICKUP_RE = re.compile(r"/S/([0-9A-Z]{8})#([A-Z2-7]{32})$", re.IGNORECASE)
-_VERIFY_RE = re.compile(r"/V/([A-Z2-7]{32})$", re.IGNORECASE)
+# A request's public code (8 characters) and a base32 secret or token of 160 bits.
+CODE_PATTERN = "[0-9A-Z]{8}"
+SECRET_PATTERN = "[A-Z2-7]{32}"  # noqa: S105 (a pattern, not a secret)
+_PICKUP_RE = re.compile(rf"/S/({CODE_PATTERN})#({SECRET_PATTERN})$", re.IGNORECASE)
+_VERIFY_RE = re.compile(rf"/V/({SECRET_PATTERN})$", re.IGNORECASE)
 
 
 class PayloadError(ValueError):
@@ -61,6 +64,15 @@ Payload = PickupPayload | VerificationPayload | OfflineRequestPayload
 
 def pickup_payload(public_url_upper: str, code: str, secret: str) -> str:
     return f"{public_url_upper}/S/{code}#{secret}"
+
+
+def typed_pickup_payload(server_url: str, code: str, secret: str) -> str | None:
+    """The pickup payload from a code and secret typed off paper, or None if they cannot be."""
+    code = re.sub(r"[\s-]", "", code).upper()
+    secret = re.sub(r"[\s-]", "", secret).upper()
+    if not re.fullmatch(CODE_PATTERN, code) or not re.fullmatch(SECRET_PATTERN, secret):
+        return None
+    return pickup_payload(server_url.rstrip("/").upper(), code, secret)
 
 
 def verification_payload(public_url_upper: str, token: str) -> str:
