@@ -8,15 +8,40 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from office_server.config import get_settings
 from office_server.database import Database
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+class CommandFailed(Exception):
+    """A command refused: main() prints the message and exits with the code."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
 
 def _db() -> Database:
-
     return Database(get_settings())
+
+
+@contextmanager
+def unit_of_work(*, write: bool = True) -> Iterator[Session]:
+    """The CLI's one transaction: commits when the block ends, rolls back when it raises
+    (a refusal is an exception, so it can never commit half a change)."""
+    db = _db()
+    try:
+        with db.unit_of_work(write=write) as session:
+            yield session
+    finally:
+        db.dispose()
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -31,11 +56,9 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from office_server import seed
 
-    db = _db()
-    with db.session() as session:
+    with unit_of_work() as session:
         if not seed.is_empty(session):
-            print("This database already has a village; nothing changed.", file=sys.stderr)
-            return 1
+            raise CommandFailed("This database already has a village; nothing changed.")
         seed.init_village(
             session,
             name=args.name,
@@ -45,7 +68,6 @@ def cmd_init(args: argparse.Namespace) -> int:
             provinsi=args.provinsi,
             head_name=args.head_name,
         )
-        session.commit()
     print(f"Desa {args.name} is set up with the standard letter types.")
     print("Next: `loket create-operator --role admin ...`, then fill in /admin/desa.")
     return 0
@@ -56,61 +78,43 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
     if get_settings().environment != "development":
         # The demo accounts' passwords are published in the README.
-        print("seed-demo is for development only (LOKET_ENVIRONMENT).", file=sys.stderr)
-        return 1
-    db = _db()
-    with db.session() as session:
+        raise CommandFailed("seed-demo is for development only (LOKET_ENVIRONMENT).")
+    with unit_of_work() as session:
         if not seed.is_empty(session):
             if args.if_empty:
                 print("Database already has a village; demo data not added.")
                 return 0
-            print("The database already has a village profile.", file=sys.stderr)
-            return 1
+            raise CommandFailed("The database already has a village profile.")
         seed.seed_demo(session)
-        session.commit()
     print("Demo village 'Desa Sukamaju' added, with 10 letter types and demo accounts.")
     return 0
 
 
 def cmd_create_operator(args: argparse.Namespace) -> int:
-    from office_server.errors import DomainError
     from office_server.operators import service as operators
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     if password is None:
         password = getpass.getpass("Kata sandi: ")
-    db = _db()
-    with db.session() as session:
-        try:
-            operators.create(
-                session,
-                username=args.username,
-                full_name=args.full_name,
-                role=args.role,
-                password=password,
-                title=args.title or "",
-                nip=args.nip,
-            )
-        except DomainError as exc:
-            print(f"{exc.message} {getattr(exc, 'fields', '')}", file=sys.stderr)
-            return 1
-        session.commit()
+    with unit_of_work() as session:
+        operators.create(
+            session,
+            username=args.username,
+            full_name=args.full_name,
+            role=args.role,
+            password=password,
+            title=args.title or "",
+            nip=args.nip,
+        )
     print(f"Operator '{args.username}' ({args.role}) created.")
     return 0
 
 
 def cmd_add_kiosk(args: argparse.Namespace) -> int:
-    from office_server.errors import DomainError
     from office_server.kiosks import service as kiosks
 
-    db = _db()
-    with db.session() as session:
-        try:
-            _, key = kiosks.add(session, name=args.name)
-        except DomainError as exc:
-            print(exc.message, file=sys.stderr)
-            return 1
-        session.commit()
+    with unit_of_work() as session:
+        _, key = kiosks.add(session, name=args.name)
     if args.key_file:
         # Created with mode 600: the key is never readable by others, not even briefly.
         fd = os.open(args.key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -125,14 +129,11 @@ def cmd_add_kiosk(args: argparse.Namespace) -> int:
 def cmd_import_residents(args: argparse.Namespace) -> int:
     from office_server.residents import service as residents
 
-    db = _db()
-    with db.session() as session:
-        try:
+    try:
+        with unit_of_work() as session:
             report = residents.import_csv(session=session, path=Path(args.csv))
-        except (ValueError, OSError) as exc:
-            print(str(exc), file=sys.stderr)
-            return 1
-        session.commit()
+    except (ValueError, OSError) as exc:
+        raise CommandFailed(str(exc)) from exc
     print(f"{report.added} added, {report.updated} updated, {len(report.rejected or [])} rejected.")
     for line, message in report.rejected or []:
         print(f"  line {line}: {message}")
@@ -145,8 +146,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     try:
         manifest = create_backup(get_settings(), Path(args.file))
     except BackupError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+        raise CommandFailed(str(exc)) from exc
     print(
         f"Backup written to {args.file}: database ({manifest['database']['dialect']}), "
         f"{len(manifest['archive'])} letter PDFs, manifest with SHA-256 of each file."
@@ -160,8 +160,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         manifest = restore_backup(get_settings(), Path(args.file))
     except BackupError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+        raise CommandFailed(str(exc)) from exc
     print(
         f"Restored {sum(manifest['rows'].values())} rows and {len(manifest['archive'])} letter "
         "PDFs; every hash and row count checked."
@@ -178,12 +177,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if check.signed:
         state = "sah" if check.ok else "TIDAK SAH (berkas diubah atau bukan dari desa ini)"
         print(f"Tanda tangan elektronik: {state} {check.signer}".rstrip())
-    with _db().session(write=False) as session:
-        try:
+    try:
+        with unit_of_work(write=False) as session:
             letter = verification.by_pdf(session, pdf)
-        except NotFound as exc:
-            print(f"TIDAK COCOK: {exc.message}")
-            return 1
+    except NotFound as exc:
+        print(f"TIDAK COCOK: {exc.message}")
+        return 1
     print(f"COCOK: {letter.letter_type_title} nomor {letter.number}, {letter.issued_on},")
     print(f"  {letter.village}, ditandatangani {letter.signer_name} ({letter.signer_title}).")
     print(f"  SHA-256 {letter.pdf_sha256}")
@@ -300,7 +299,17 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(argv[1:])
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    from office_server.errors import DomainError, ValidationFailed
+
+    try:
+        return int(args.func(args))
+    except CommandFailed as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    except DomainError as exc:
+        fields = exc.fields if isinstance(exc, ValidationFailed) else ""
+        print(f"{exc.message} {fields}".rstrip(), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

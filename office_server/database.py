@@ -11,6 +11,7 @@ row lock there.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -109,8 +110,13 @@ class Database:
     def session(self, *, write: bool = True) -> Session:
         return (self._writer if write else self._reader)()
 
-    def transaction(self, *, write: bool = True) -> Iterator[Session]:
-        """Commit on success, roll back on error: the one place a unit of work ends."""
+    @contextmanager
+    def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
+        """Commit on success, roll back on error: the one place a unit of work ends.
+
+        Services only flush. A request's work ends here through the session dependency
+        (deps.py); the CLI, the housekeeping thread and the signer's batch use it directly.
+        """
         session = self.session(write=write)
         try:
             yield session
@@ -123,6 +129,11 @@ class Database:
             raise
         finally:
             session.close()
+
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """unit_of_work() as a generator, for FastAPI's yield dependencies."""
+        with self.unit_of_work(write=write) as session:
+            yield session
 
     def dispose(self) -> None:
         self.engine.dispose()

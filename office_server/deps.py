@@ -1,7 +1,9 @@
-"""Request dependencies as Annotated aliases: the database session, who is calling.
+"""Request dependencies as Annotated aliases: the database session, who is calling,
+the CSRF check of page forms, and the guessing limit on secrets.
 
 The session dependency owns the transaction (commit on success, rollback on error) and
 ends *before* the response is sent (scope="function"), so a 201 always means committed.
+A page that refuses an action raises (error_handlers.PageRefused), so it rolls back too.
 """
 
 from __future__ import annotations
@@ -9,18 +11,26 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi import Path as PathParam
 from sqlalchemy.orm import Session
 
 from office_server.config import Settings
+from office_server.csrf import CSRF_HEADER, SESSION_CSRF, check_csrf
 from office_server.database import Database
-from office_server.errors import Forbidden, RateLimited, Unauthorized
+from office_server.errors import Forbidden, NotFound, RateLimited, Unauthorized
 from office_server.kiosks import service as kiosks
 from office_server.kiosks.models import KioskDevice
+from office_server.letters import verification
+from office_server.letters.verification import VerifiedLetter
 from office_server.operators.models import Operator, Role
 from office_server.ratelimit import RateLimiter
+from office_server.requests import service as requests_service
+from office_server.requests.models import LetterRequest
+from office_server.security import normalize_code
 
 log = logging.getLogger("loket.security")
 
@@ -49,10 +59,11 @@ AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 # A client-chosen key that makes a retried POST return what the first one did.
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=80)]
 
+# Ids in page paths: SQLite and PostgreSQL integers; a bigger number is a 422, not a 500.
+PageId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
+
 SESSION_OPERATOR = "op"
 SESSION_GENERATION = "gen"
-SESSION_CSRF = "csrf"
-CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -60,14 +71,52 @@ def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def guard_guessing(request: Request, limiter: RateLimiter, what: str) -> None:
-    """Refuses a client that failed too often; logs the refusal, never the guessed value."""
-    key = f"{what}:{client_key(request)}"
-    if limiter.blocked(key):
-        log.warning("rate limit: %s from %s", what, client_key(request))
-        raise RateLimited(
-            "Terlalu banyak percobaan. Tunggu satu menit lalu coba lagi.",
-            "Too many attempts; wait a minute.",
+class Guesses:
+    """One client's tries at something secret (a pickup secret, a token, a password).
+
+    Made at the start of a lookup: refuses a client over the limit. `wrong()` counts a
+    failed try. Logs refusals, never the guessed value.
+    """
+
+    def __init__(self, request: Request, what: str, *, limiter: RateLimiter | None = None):
+        self.limiter: RateLimiter = limiter or request.app.state.lookup_limiter
+        self.key = f"{what}:{client_key(request)}"
+        if self.limiter.blocked(self.key):
+            log.warning("rate limit: %s from %s", what, client_key(request))
+            raise RateLimited(
+                "Terlalu banyak percobaan. Tunggu satu menit lalu coba lagi.",
+                "Too many attempts; wait a minute.",
+            )
+
+    def wrong(self) -> None:
+        self.limiter.hit(self.key)
+
+    @contextmanager
+    def counting(self, *errors: type[Exception]) -> Iterator[None]:
+        """Counts the block raising one of `errors` as a wrong try (and re-raises it)."""
+        try:
+            yield
+        except errors:
+            self.wrong()
+            raise
+
+
+def verified_letter(request: Request, session: Session, token: str) -> VerifiedLetter:
+    """A letter by the token of its verification QR, with guessing limited per client."""
+    with Guesses(request, "verify").counting(NotFound):
+        return verification.by_token(session, token)
+
+
+def login_guesses(request: Request) -> Guesses:
+    return Guesses(request, "login", limiter=request.app.state.login_limiter)
+
+
+def resident_request(request: Request, session: Session, code: str, secret: str) -> LetterRequest:
+    """The resident's way in (code + secret), with guessing limited per client."""
+    guesses = Guesses(request, "status")
+    with guesses.counting(NotFound):
+        return requests_service.get_for_resident(
+            session=session, code=normalize_code(code), secret=secret
         )
 
 
@@ -84,14 +133,15 @@ def start_operator_session(request: Request, operator: Operator) -> str:
     return csrf
 
 
-def check_csrf(request: Request, supplied: str | None) -> None:
-    expected = request.session.get(SESSION_CSRF)
-    if not expected or not supplied or not secrets.compare_digest(expected, supplied):
-        raise Forbidden(
-            "Sesi formulir tidak valid. Muat ulang halaman lalu coba lagi.",
-            "Missing or wrong CSRF token.",
-            code="csrf_failed",
-        )
+async def _csrf_form(request: Request) -> None:
+    form = await request.form()
+    supplied = form.get("csrf_token")
+    check_csrf(request, supplied if isinstance(supplied, str) else None)
+
+
+# For HTML form posts of operators: declare *after* the operator dependency, so an
+# anonymous caller is sent to the login page before the token is looked at.
+CsrfChecked = Annotated[None, Depends(_csrf_form)]
 
 
 AppDatabase = Annotated[Database, Depends(get_database)]
@@ -165,10 +215,12 @@ CurrentKiosk = Annotated[KioskDevice, Depends(_current_kiosk)]
 __all__ = [
     "AdminUser",
     "AppSettings",
+    "CsrfChecked",
     "CurrentKiosk",
     "CurrentOperator",
     "DbSession",
     "OperatorUser",
+    "PageId",
     "ReadSession",
     "SignerUser",
 ]

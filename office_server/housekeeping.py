@@ -14,15 +14,8 @@ INTERVAL_SECONDS = 3600
 
 
 def run_once(db: Database, settings: Settings) -> int:
-    session = db.session()
-    try:
+    with db.unit_of_work() as session:
         expired = requests_service.expire_stale(session, settings=settings)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
     if expired:
         log.info("%d unfinished requests expired", expired)
     return expired

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from office_server.audit.models import AuditEvent
@@ -45,3 +46,14 @@ def record(
     )
     session.add(event)
     return event
+
+
+def history(session: Session, *, request_id: int) -> list[AuditEvent]:
+    """A request's events in order, as its page shows them (reads of it left out)."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.request_id == request_id, AuditEvent.action != "view")
+            .order_by(AuditEvent.id)
+        )
+    )

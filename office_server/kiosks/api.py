@@ -13,15 +13,13 @@ from office_server.deps import (
     AppSettings,
     CurrentKiosk,
     DbSession,
+    Guesses,
     IdempotencyKey,
-    client_key,
-    guard_guessing,
 )
 from office_server.kiosks import service as kiosks
 from office_server.queue import service as queue
-from office_server.ratelimit import RateLimiter
 from office_server.requests import lifecycle
-from office_server.requests.api import file_from
+from office_server.requests import service as requests_service
 from office_server.requests.models import Channel
 from office_server.requests.schemas import RequestCreated, RequestIn
 
@@ -78,11 +76,10 @@ def scan(
     body: ScanIn, http: Request, session: DbSession, kiosk: CurrentKiosk, settings: AppSettings
 ) -> ScanOut:
     """What the kiosk shows for a scanned QR: print it, not yet (why), or filed."""
-    limiter: RateLimiter = http.app.state.lookup_limiter
-    guard_guessing(http, limiter, "scan")
+    guesses = Guesses(http, "scan")
     result = kiosks.scan(session, kiosk=kiosk, payload=body.payload, settings=settings)
     if result.outcome == "not_found":  # a wrong secret: a guess; a foreign QR is not
-        limiter.hit(f"scan:{client_key(http)}")
+        guesses.wrong()
     out = ScanOut(
         kind=result.kind,
         outcome=result.outcome,
@@ -159,14 +156,14 @@ def file_at_kiosk(
     settings: AppSettings,
     idempotency_key: IdempotencyKey = None,
 ) -> RequestCreated:
-    return file_from(
+    request, secret, _ = requests_service.create(
         session,
-        body,
+        **body.filing(),
         channel=Channel.KIOSK,
         actor=kiosks.actor_for(kiosk),
         idempotency_key=idempotency_key,
-        settings=settings,
     )
+    return RequestCreated.of(request, secret, settings)
 
 
 class TicketIn(BaseModel):

@@ -5,7 +5,7 @@ from pydantic import BaseModel
 
 from office_server.deps import ReadSession
 from office_server.letter_types import service as letter_types
-from office_server.letter_types.forms import FieldSpec, parse_schema
+from office_server.letter_types.forms import FieldSpec
 from office_server.letter_types.models import LetterType
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
@@ -27,7 +27,7 @@ class LetterTypeOut(BaseModel):
             description=lt.description,
             self_service=lt.self_service,
             required_documents=lt.required_documents,
-            fields=parse_schema(lt.form_schema),
+            fields=lt.fields,
         )
 
 

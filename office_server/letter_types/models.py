@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from office_server.database import Base
+from office_server.letter_types.forms import FieldSpec, parse_schema
 
 
 class LetterType(Base):
@@ -28,3 +29,12 @@ class LetterType(Base):
     body_template: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def fields(self) -> list[FieldSpec]:
+        """The form schema parsed, once per loaded value of `form_schema`."""
+        cached = self.__dict__.get("_parsed_fields")
+        if cached is None or cached[0] is not self.form_schema:
+            cached = (self.form_schema, parse_schema(self.form_schema))
+            self.__dict__["_parsed_fields"] = cached
+        return cached[1]

@@ -9,30 +9,25 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from office_server.deps import AdminUser, AppSettings, DbSession, OperatorUser, ReadSession
+from office_server.deps import (
+    AdminUser,
+    AppSettings,
+    DbSession,
+    OperatorUser,
+    ReadSession,
+    verified_letter,
+)
 from office_server.errors import ValidationFailed
-from office_server.letters import search, verification
+from office_server.letters import search
 from office_server.letters.archive import Archive
-from office_server.letters.pages import lookup_by_token
-from office_server.requests.service import operator_actor
+from office_server.letters.verification import VerifiedLetter
 
 router = APIRouter(prefix="/api/v1", tags=["letters"])
 
 
-class VerifiedOut(BaseModel):
-    number: str
-    letter_type_title: str
-    issued_on: date
-    village: str
-    signer_name: str
-    signer_title: str
-    pdf_sha256: str
-
-
-@router.get("/verify/{token}", response_model=VerifiedOut)
-def verify(token: str, request: Request, session: ReadSession) -> VerifiedOut:
-    letter: verification.VerifiedLetter = lookup_by_token(request, session, token)
-    return VerifiedOut(**{k: getattr(letter, k) for k in VerifiedOut.model_fields})
+@router.get("/verify/{token}", response_model=VerifiedLetter)
+def verify(token: str, request: Request, session: ReadSession) -> VerifiedLetter:
+    return verified_letter(request, session, token)
 
 
 class ArchiveRow(BaseModel):
@@ -93,7 +88,7 @@ def archive_search(
     entries = search.search(
         session,
         _query(body.number, body.name, body.nik, body.letter_type, body.date_from, body.date_to),
-        actor=operator_actor(operator),
+        actor=operator.actor,
     )
     return [
         ArchiveRow(
@@ -128,7 +123,7 @@ def archive_export(
     data = search.export_zip(
         session,
         _query(None, None, None, letter_type, date_from, date_to),
-        actor=operator_actor(admin),
+        actor=admin.actor,
         archive=Archive(settings.archive_dir),
     )
     return Response(

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple
 
-import qrcode
-import qrcode.constants
 from PIL import Image, UnidentifiedImageError
+
+from office_server.qr_images import qr_svg_data_uri
 
 logger = logging.getLogger(__name__)
 
@@ -210,39 +210,6 @@ class QrImage(NamedTuple):
     left_mm: float | None
 
 
-def qr_svg(payload: str) -> tuple[str, int]:
-    """The payload as a QR (level M) in an SVG data URI, and its width in modules
-    (quiet zone included).
-
-    qrcode picks alphanumeric mode by itself when the payload is upper case; one path
-    for all dark modules so rasterisers leave no hairlines between them.
-    """
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-    qr.add_data(payload)
-    qr.make(fit=True)
-    matrix = qr.get_matrix()
-    size = len(matrix)
-    parts: list[str] = []
-    for y, line in enumerate(matrix):
-        x = 0
-        while x < size:
-            if not line[x]:
-                x += 1
-                continue
-            start = x
-            while x < size and line[x]:
-                x += 1
-            parts.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'width="{size}" height="{size}" shape-rendering="crispEdges">'
-        f'<rect width="{size}" height="{size}" fill="#fff"/>'
-        f'<path fill="#000" d="{"".join(parts)}"/></svg>'
-    )
-    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
-    return uri, size
-
-
 # Thermal heads print 8 dots per mm (203 dpi) on both 58 and 80 mm paper.
 _DOT_MM = 0.125
 _PAPER_QR_MM = 24.0
@@ -256,7 +223,7 @@ def qr_image(payload: str, page: PageSpec) -> QrImage:
     dot, so the 1-bit raster has square, equal modules a cheap camera reads easily. On
     paper the vector symbol is sharp at any printer resolution.
     """
-    src, modules = qr_svg(payload)
+    src, modules = qr_svg_data_uri(payload)
     if not page.roll:
         return QrImage(src, _PAPER_QR_MM, None)
     dots_per_module = max(3, int(_ROLL_QR_MAX_MM / (modules * _DOT_MM)))

@@ -1,77 +1,168 @@
-"""The public verification page a letter's QR opens: /v/<token> (or /V/<TOKEN>)."""
+"""The signer's list (sign one or many), the archive search and the day's statistics."""
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-from typing import Annotated, Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from office_server.deps import AppSettings, ReadSession, client_key, guard_guessing
-from office_server.errors import NotFound
-from office_server.letters import signing, verification
-from office_server.letters.context import format_tanggal
-from office_server.ratelimit import RateLimiter
-
-router = APIRouter(tags=["verification"])
-_env = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
-    autoescape=select_autoescape(["html"]),
+from office_server.clock import local_tz, today_local
+from office_server.deps import (
+    AppDatabase,
+    AppSettings,
+    CsrfChecked,
+    DbSession,
+    OperatorUser,
+    ReadSession,
+    SignerUser,
 )
-MAX_UPLOAD_BYTES = 1_000_000  # the server's body limit (Settings.max_body_bytes) also holds
+from office_server.error_handlers import PageRefused
+from office_server.errors import DomainError
+from office_server.letter_types import service as letter_types
+from office_server.letters import search as archive_search
+from office_server.letters import service as letters
+from office_server.letters.stats import day_stats
+from office_server.operators.models import Operator
+from office_server.requests import lifecycle
+from office_server.requests import service as requests_service
+from office_server.requests.lifecycle import Status
+from office_server.templating import render
+
+router = APIRouter(prefix="/operator", include_in_schema=False)
+
+MAX_BATCH = 100
 
 
-def _page(status: int = 200, **context: Any) -> HTMLResponse:
-    html = _env.get_template("verification/letter.html").render(**context)
-    return HTMLResponse(html, status_code=status, headers={"Referrer-Policy": "no-referrer"})
+# --- signer --------------------------------------------------------------------------
 
 
-def lookup_by_token(
-    request: Request, session: ReadSession, token: str
-) -> verification.VerifiedLetter:
-    limiter: RateLimiter = request.app.state.lookup_limiter
-    guard_guessing(request, limiter, "verify")
-    try:
-        return verification.by_token(session, token)
-    except NotFound:
-        limiter.hit(f"verify:{client_key(request)}")
-        raise
-
-
-@router.get("/v/{token}", response_class=HTMLResponse)
-@router.get("/V/{token}", response_class=HTMLResponse, include_in_schema=False)
-def verify_page(token: str, request: Request, session: ReadSession) -> HTMLResponse:
-    try:
-        letter = lookup_by_token(request, session, token)
-    except NotFound as exc:
-        return _page(404, letter=None, message=exc.message)
-    return _page(letter=letter, issued_on_text=format_tanggal(letter.issued_on), comparison=None)
-
-
-@router.post("/v/{token}", response_class=HTMLResponse)
-@router.post("/V/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def compare_upload(
-    token: str,
+def _sign_page(
     request: Request,
-    session: ReadSession,
-    settings: AppSettings,
-    pdf: Annotated[UploadFile, File(description="The PDF to compare")],
-) -> HTMLResponse:
+    session: Session,
+    me: Operator,
+    *,
+    signed: str = "",
+    errors: list[str] | None = None,
+) -> Response:
+    rows = requests_service.list_queue(session=session, statuses=[Status.AWAITING_SIGNATURE])
+    return render(
+        request,
+        "operators/sign.html",
+        {"me": me, "rows": rows, "signed": signed, "errors": errors or []},
+        status_code=409 if errors else 200,
+        csrf=True,
+    )
+
+
+@router.get("/tanda-tangan", response_class=HTMLResponse)
+def sign_list(request: Request, session: ReadSession, me: SignerUser) -> Response:
+    notice = request.query_params.get("signed", "")
+    return _sign_page(request, session, me, signed=notice if notice.isdigit() else "")
+
+
+@router.post("/tanda-tangan", response_class=HTMLResponse)
+async def sign_many(
+    request: Request, db: AppDatabase, me: SignerUser, settings: AppSettings, _: CsrfChecked
+) -> Response:
+    form = await request.form()
+    ids = [
+        int(v)
+        for v in form.getlist("ids")
+        if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 10
+    ][:MAX_BATCH]
+    signed, errors = 0, []
+    for request_id in ids:
+        # Each letter in its own transaction: one refused letter does not undo the others,
+        # and on SQLite the write lock is let go between renders, so kiosks and phones
+        # are not kept waiting behind a batch.
+        try:
+            with db.unit_of_work() as session:
+                req = requests_service.get(session=session, request_id=request_id)
+                letters.sign(session, req, signer=me, settings=settings)
+            signed += 1
+        except DomainError as exc:
+            errors.append(exc.message)
+    if errors:
+        raise PageRefused(
+            lambda session: _sign_page(request, session, me, signed=str(signed), errors=errors)
+        )
+    return RedirectResponse(f"/operator/tanda-tangan?signed={signed}", status_code=303)
+
+
+# --- archive and statistics ----------------------------------------------------------
+
+
+def _archive_page(
+    request: Request, session: Session, me: Operator, q: dict[str, str], results: Any
+) -> Response:
+    return render(
+        request,
+        "operators/archive.html",
+        {
+            "me": me,
+            "types": letter_types.catalog(session=session, include_inactive=True),
+            "q": q,
+            "results": results,
+            "error": None,
+        },
+        csrf=True,
+        headers={"Cache-Control": "no-store"} if results is not None else None,
+    )
+
+
+@router.get("/arsip", response_class=HTMLResponse)
+def archive_form(request: Request, session: ReadSession, me: OperatorUser) -> Response:
+    return _archive_page(request, session, me, {}, None)
+
+
+def _date(value: Any) -> date | None:
     try:
-        letter = lookup_by_token(request, session, token)
-    except NotFound as exc:
-        return _page(404, letter=None, message=exc.message)
-    data = await pdf.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        return _page(413, letter=None, message="Berkas terlalu besar (paling besar 1 MB).")
-    uploaded = hashlib.sha256(data).hexdigest()
-    return _page(
-        letter=letter,
-        issued_on_text=format_tanggal(letter.issued_on),
-        comparison=uploaded == letter.pdf_sha256,
-        uploaded_sha256=uploaded,
-        signature=signing.check_pdf(data, data_dir=settings.data_dir),
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+@router.post("/arsip", response_class=HTMLResponse)
+async def archive_results(
+    request: Request, session: DbSession, me: OperatorUser, _: CsrfChecked
+) -> Response:
+    form = await request.form()
+    q = {
+        k: str(form.get(k) or "").strip()[:120]
+        for k in ("number", "name", "nik", "type", "from", "to")
+    }
+    query = archive_search.ArchiveQuery(
+        number=q["number"] or None,
+        name=q["name"] or None,
+        nik=q["nik"] or None,
+        letter_type=q["type"] or None,
+        date_from=_date(q["from"]),
+        date_to=_date(q["to"]),
+    )
+    results = archive_search.search(session, query, actor=me.actor)
+    return _archive_page(request, session, me, q, results)
+
+
+@router.get("/statistik", response_class=HTMLResponse)
+def stats(request: Request, session: ReadSession, me: OperatorUser, tanggal: str = "") -> Response:
+    day = _date(tanggal) or today_local()
+    start = datetime.combine(day, time.min, tzinfo=local_tz())
+    data = day_stats(
+        session=session,
+        start=start.astimezone(UTC),
+        end=(start + timedelta(days=1)).astimezone(UTC),
+    )
+    return render(
+        request,
+        "operators/stats.html",
+        {
+            "me": me,
+            "day": day,
+            "data": data,
+            "counts": requests_service.count_by_status(session=session),
+            "label": lifecycle.label,
+        },
     )

@@ -15,10 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loket_protocol.qr import verification_payload
+from office_server import numbering
+from office_server.audit import service as audit
+from office_server.audit.service import Actor
 from office_server.clock import today_local
 from office_server.config import Settings
 from office_server.errors import Conflict, NotFound
-from office_server.letters import numbering, signing, wording
+from office_server.letters import signing, wording
 from office_server.letters.archive import Archive
 from office_server.letters.context import Layout
 from office_server.letters.models import Letter
@@ -29,6 +32,8 @@ from office_server.letters.rendering import (
     render_letter_pdf,
 )
 from office_server.operators.models import Operator
+from office_server.requests import lifecycle
+from office_server.requests.lifecycle import Status
 from office_server.requests.models import LetterRequest
 from office_server.village import service as village_service
 from office_server.village.models import VillageProfile
@@ -101,6 +106,53 @@ def letter_content(
     )
 
 
+def _render(profile: VillageProfile, content: LetterContent, layout: Layout) -> bytes:
+    try:
+        return render_letter_pdf(village_header(profile), content, layout=layout)
+    except TemplateError as exc:
+        raise Conflict(
+            f"Surat belum dapat dibuat: templat surat bermasalah. {exc.message} "
+            "Minta admin memperbaiki templat.",
+            "The letter template is broken; an admin must fix it.",
+            code="template_error",
+        ) from exc
+
+
+def sign(
+    session: Session, request: LetterRequest, *, signer: Operator, settings: Settings
+) -> Letter:
+    """The village head (or sekdes) signs: the request is ready, the letter gets its number
+    and final PDF, in the signer's one transaction."""
+    lifecycle.apply(session, request, "sign", actor=signer.actor)
+    return issue(session, request, signer=signer, settings=settings)
+
+
+def preview_pdf(session: Session, request: LetterRequest, *, settings: Settings) -> bytes:
+    """The letter as it will look, before it has a number; the issued PDF once it has one."""
+    if request.status in (Status.READY, Status.PICKED_UP):
+        return pdf_bytes(for_request(session=session, request_id=request.id), settings=settings)
+    profile = village_service.get_profile(session=session)
+    content = letter_content(
+        request,
+        profile,
+        number="PRATINJAU / BELUM BERNOMOR",
+        issued_on=today_local(),
+        signer_name=profile.head_name,
+        signer_title=profile.head_title,
+        signer_nip=profile.head_nip,
+        verification_url=f"{settings.public_url_upper}/V/PRATINJAU",
+    )
+    return _render(profile, content, layout_for(profile))
+
+
+def record_reprint(session: Session, *, request_id: int, actor: Actor) -> Letter:
+    """A reprint at the operator's counter: counted and audited."""
+    letter = for_request(session=session, request_id=request_id)
+    letter.print_count += 1
+    audit.record(session, actor=actor, action="reprint", request_id=request_id)
+    return letter
+
+
 def issue(
     session: Session,
     request: LetterRequest,
@@ -137,15 +189,7 @@ def issue(
         verification_url=verification_payload(settings.public_url_upper, token),
     )
     layout = layout_for(profile)
-    try:
-        pdf = render_letter_pdf(village_header(profile), content, layout=layout)
-    except TemplateError as exc:
-        raise Conflict(
-            f"Surat belum dapat dibuat: templat surat bermasalah. {exc.message} "
-            "Minta admin memperbaiki templat.",
-            "The letter template is broken; an admin must fix it.",
-            code="template_error",
-        ) from exc
+    pdf = _render(profile, content, layout)
     if settings.sign_letters:
         pdf = signing.sign_pdf(pdf, data_dir=settings.data_dir, village_name=profile.name)
     sha = Archive(settings.archive_dir).store(pdf)

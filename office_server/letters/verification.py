@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import date
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,8 +22,9 @@ from office_server.village import service as village_service
 _TOKEN_RE = re.compile(r"^[A-Z2-7]{32}$")
 
 
-@dataclass(frozen=True)
-class VerifiedLetter:
+class VerifiedLetter(BaseModel):
+    """What the paper itself shows; the verification page and GET /api/v1/verify show it."""
+
     number: str
     letter_type_title: str
     issued_on: date
@@ -31,7 +32,6 @@ class VerifiedLetter:
     signer_name: str
     signer_title: str
     pdf_sha256: str
-    status: str
 
 
 def _not_found() -> NotFound:
@@ -57,7 +57,6 @@ def _describe(session: Session, letter: Letter) -> VerifiedLetter:
         signer_name=letter.signer_name,
         signer_title=letter.signer_title,
         pdf_sha256=letter.pdf_sha256,
-        status=request.status,
     )
 
 

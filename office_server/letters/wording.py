@@ -7,7 +7,7 @@ import string
 from datetime import date
 from typing import Any
 
-from office_server.letter_types.forms import FieldSpec, parse_schema
+from office_server.letter_types.forms import FieldSpec
 from office_server.letter_types.models import LetterType
 from office_server.letters.context import format_tanggal
 
@@ -50,7 +50,7 @@ def data_rows(
     letter_type: LetterType, applicant_name: str, applicant_nik: str, form: dict[str, Any]
 ) -> list[tuple[str, str]]:
     """The label : value rows. Templates group them by label (see templates/letters/README)."""
-    schema = parse_schema(letter_type.form_schema)
+    schema = letter_type.fields
     names = {spec.name for spec in schema}
     person_rows = [(n, label) for n, label in _PERSON_ROWS if n in names]
     about_applicant = "tanggal_lahir" in names
@@ -87,7 +87,7 @@ class _FormValues(string.Formatter):
 
 def statement(letter_type: LetterType, village_name: str, form: dict[str, Any]) -> str:
     values = {k: _display(str(v)) for k, v in form.items()}
-    for spec in parse_schema(letter_type.form_schema):
+    for spec in letter_type.fields:
         if spec.name in values and spec.type == "number" and "(Rp)" in spec.label:
             values[spec.name] = _rupiah(values[spec.name])
     values["desa"] = village_name

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from office_server.deps import (
     AppSettings,
     CurrentOperator,
     DbSession,
-    client_key,
-    guard_guessing,
+    login_guesses,
     start_operator_session,
 )
-from office_server.errors import Unauthorized
+from office_server.error_handlers import render_error
 from office_server.operators import service as operators
 from office_server.operators.models import Operator
-from office_server.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -50,20 +49,19 @@ class LoginOut(BaseModel):
 
 
 @router.post("/login", response_model=LoginOut)
-def login(body: LoginIn, request: Request, session: DbSession, settings: AppSettings) -> LoginOut:
-    limiter: RateLimiter = request.app.state.login_limiter
-    guard_guessing(request, limiter, "login")
-    try:
-        operator = operators.authenticate(
-            session, username=body.username, password=body.password, settings=settings
-        )
-    except Unauthorized:
-        limiter.hit(f"login:{client_key(request)}")
-        # The failure counter and lockout must persist although the request fails.
-        session.commit()
-        raise
-    csrf = start_operator_session(request, operator)
-    return LoginOut(operator=OperatorOut.of(operator), csrf_token=csrf)
+def login(
+    body: LoginIn, request: Request, session: DbSession, settings: AppSettings
+) -> LoginOut | Response:
+    guesses = login_guesses(request)
+    outcome = operators.authenticate(
+        session, username=body.username, password=body.password, settings=settings
+    )
+    if not isinstance(outcome, Operator):
+        guesses.wrong()
+        # Answered, not raised: the failure count and a lockout are committed.
+        return render_error(request, outcome.status_code, outcome.body())
+    csrf = start_operator_session(request, outcome)
+    return LoginOut(operator=OperatorOut.of(outcome), csrf_token=csrf)
 
 
 @router.post("/logout", status_code=204)

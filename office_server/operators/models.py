@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from office_server.audit.service import Actor
 from office_server.database import Base, UTCDateTime, utcnow
 
 
@@ -36,3 +37,8 @@ class Operator(Base):
     def has_role(self, *roles: Role) -> bool:
         # Admins can do everything an operator or signer can.
         return self.role == Role.ADMIN or self.role in roles
+
+    @property
+    def actor(self) -> Actor:
+        """Who this operator is in the audit log."""
+        return Actor("operator", self.id, self.username)

@@ -52,8 +52,14 @@ def create(
     return operator
 
 
-def authenticate(session: Session, *, username: str, password: str, settings: Settings) -> Operator:
-    """Checks a login; locks the account for a while after repeated failures."""
+def authenticate(
+    session: Session, *, username: str, password: str, settings: Settings
+) -> Operator | Unauthorized:
+    """Checks a login; locks the account for a while after repeated failures.
+
+    A refusal is returned, not raised: the failure count and a lockout it wrote must be
+    committed although the login fails, so the caller answers normally.
+    """
     failed = Unauthorized(
         "Nama pengguna atau kata sandi salah.",
         "Wrong username or password.",
@@ -64,11 +70,11 @@ def authenticate(session: Session, *, username: str, password: str, settings: Se
     ).first()
     if operator is None or not operator.active:
         verify_password(password, _DUMMY_HASH)
-        raise failed
+        return failed
     now = utcnow()
     if operator.locked_until and operator.locked_until > now:
         minutes = max(1, int((operator.locked_until - now).total_seconds() // 60) + 1)
-        raise Unauthorized(
+        return Unauthorized(
             f"Akun dikunci sementara karena terlalu banyak percobaan. Coba lagi dalam "
             f"{minutes} menit.",
             "Account temporarily locked after too many failed logins.",
@@ -79,14 +85,12 @@ def authenticate(session: Session, *, username: str, password: str, settings: Se
         if operator.failed_logins >= settings.login_max_failures:
             operator.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
             operator.failed_logins = 0
-            audit.record(
-                session, actor=Actor("operator", operator.id, operator.username), action="lockout"
-            )
-        raise failed
+            audit.record(session, actor=operator.actor, action="lockout")
+        return failed
     operator.failed_logins = 0
     operator.locked_until = None
     operator.last_login_at = now
-    audit.record(session, actor=Actor("operator", operator.id, operator.username), action="login")
+    audit.record(session, actor=operator.actor, action="login")
     return operator
 
 

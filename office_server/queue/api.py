@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from office_server.deps import DbSession, OperatorUser, ReadSession
 from office_server.queue import service as queue
 from office_server.queue.models import QueueTicket
-from office_server.requests.service import operator_actor
 
 router = APIRouter(prefix="/api/v1", tags=["queue"])
 
@@ -60,18 +59,16 @@ def ticket_state(ticket_id: str, session: ReadSession) -> TicketState:
 @router.post("/operator/queue/call-next", response_model=TicketState)
 def call_next(body: CallIn, session: DbSession, operator: OperatorUser) -> TicketState:
     ticket = queue.call_next(
-        session, counter_no=body.counter_no, service=body.service, actor=operator_actor(operator)
+        session, counter_no=body.counter_no, service=body.service, actor=operator.actor
     )
     return TicketState.of(ticket)
 
 
 @router.post("/operator/queue/{ticket_id}/recall", response_model=TicketState)
 def recall(ticket_id: str, session: DbSession, operator: OperatorUser) -> TicketState:
-    return TicketState.of(
-        queue.recall(session, ticket_id=ticket_id, actor=operator_actor(operator))
-    )
+    return TicketState.of(queue.recall(session, ticket_id=ticket_id, actor=operator.actor))
 
 
 @router.post("/operator/queue/{ticket_id}/skip", response_model=TicketState)
 def skip(ticket_id: str, session: DbSession, operator: OperatorUser) -> TicketState:
-    return TicketState.of(queue.skip(session, ticket_id=ticket_id, actor=operator_actor(operator)))
+    return TicketState.of(queue.skip(session, ticket_id=ticket_id, actor=operator.actor))

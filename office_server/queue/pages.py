@@ -14,11 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from office_server.deps import AppSettings, DbSession, OperatorUser, ReadSession
+from office_server.deps import AppSettings, CsrfChecked, DbSession, OperatorUser, ReadSession
+from office_server.error_handlers import PageRefused
 from office_server.errors import DomainError, NotFound
 from office_server.queue import service as queue
-from office_server.requests.service import operator_actor
-from office_server.web import CsrfChecked, render
+from office_server.templating import render
 
 log = logging.getLogger("loket.queue")
 router = APIRouter(include_in_schema=False)
@@ -149,11 +149,9 @@ def call_next(
     service: Annotated[str, Form(max_length=2)] = "A",
 ) -> Response:
     try:
-        queue.call_next(
-            session, counter_no=counter_no, service=service, actor=operator_actor(operator)
-        )
-    except NotFound:
-        return _back(counter_no, "empty")
+        queue.call_next(session, counter_no=counter_no, service=service, actor=operator.actor)
+    except NotFound as exc:
+        raise PageRefused(lambda _: _back(counter_no, "empty")) from exc
     return _back(counter_no, "called")
 
 
@@ -165,7 +163,7 @@ def recall(
     _: CsrfChecked,
     counter_no: Annotated[int, Form(ge=1, le=20)] = 1,
 ) -> Response:
-    queue.recall(session, ticket_id=ticket_id, actor=operator_actor(operator))
+    queue.recall(session, ticket_id=ticket_id, actor=operator.actor)
     return _back(counter_no, "recalled")
 
 
@@ -178,7 +176,7 @@ def skip(
     counter_no: Annotated[int, Form(ge=1, le=20)] = 1,
 ) -> Response:
     try:
-        queue.skip(session, ticket_id=ticket_id, actor=operator_actor(operator))
-    except DomainError:
-        return _back(counter_no, "")
+        queue.skip(session, ticket_id=ticket_id, actor=operator.actor)
+    except DomainError as exc:
+        raise PageRefused(lambda _: _back(counter_no, "")) from exc
     return _back(counter_no, "skipped")

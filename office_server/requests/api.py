@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from loket_protocol.qr import pickup_payload, verification_payload
-from office_server.audit.service import RESIDENT, Actor
+from loket_protocol.qr import verification_payload
+from office_server.audit.service import RESIDENT
 from office_server.config import Settings
 from office_server.deps import (
     AppSettings,
@@ -18,13 +17,10 @@ from office_server.deps import (
     OperatorUser,
     ReadSession,
     SignerUser,
-    client_key,
-    guard_guessing,
+    resident_request,
 )
-from office_server.errors import NotFound
 from office_server.letters import service as letters
 from office_server.letters.models import Letter
-from office_server.ratelimit import RateLimiter
 from office_server.requests import lifecycle
 from office_server.requests import service as requests_service
 from office_server.requests.models import Channel, LetterRequest
@@ -48,40 +44,6 @@ PickupSecret = Annotated[str, Header(alias=SECRET_HEADER, max_length=64)]
 RequestId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
-def file_from(
-    session: Session,
-    body: RequestIn,
-    *,
-    channel: Channel,
-    actor: Actor,
-    idempotency_key: str | None,
-    settings: Settings,
-) -> RequestCreated:
-    """Files a request from any channel and answers with its code and pickup QR."""
-    request, secret, _ = requests_service.create(
-        session,
-        letter_type_code=body.letter_type,
-        applicant_nik=body.applicant_nik,
-        applicant_name=body.applicant_name,
-        form_data=body.form_data,
-        phone=body.phone,
-        channel=channel,
-        actor=actor,
-        idempotency_key=idempotency_key,
-    )
-    return created_body(request, secret, settings)
-
-
-def created_body(request: LetterRequest, secret: str, settings: Settings) -> RequestCreated:
-    return RequestCreated(
-        code=request.public_code,
-        pickup_qr=pickup_payload(settings.public_url_upper, request.public_code, secret),
-        status=request.status,
-        status_label=lifecycle.label(request.status),
-        status_url=f"{settings.public_url.rstrip('/')}/s/{request.public_code}",
-    )
-
-
 @router.post("/requests", status_code=201, response_model=RequestCreated)
 def file_request(
     body: RequestIn,
@@ -90,27 +52,14 @@ def file_request(
     idempotency_key: IdempotencyKey = None,
 ) -> RequestCreated:
     """Files a request from a resident's phone. The 201 is sent only after the commit."""
-    return file_from(
+    request, secret, _ = requests_service.create(
         session,
-        body,
+        **body.filing(),
         channel=Channel.WEB,
         actor=RESIDENT,
         idempotency_key=idempotency_key,
-        settings=settings,
     )
-
-
-def resident_request(http: Request, session: Session, code: str, secret: str) -> LetterRequest:
-    """The resident's way in (code + secret), with guessing limited per client."""
-    limiter: RateLimiter = http.app.state.lookup_limiter
-    guard_guessing(http, limiter, "status")
-    try:
-        return requests_service.get_for_resident(
-            session=session, code=normalize_code(code), secret=secret
-        )
-    except NotFound:
-        limiter.hit(f"status:{client_key(http)}")
-        raise
+    return RequestCreated.of(request, secret, settings)
 
 
 @router.get("/requests/{code}/status", response_model=PublicStatus)
@@ -177,9 +126,9 @@ def queue(
 ) -> list[RequestSummary]:
     rows = requests_service.list_queue(
         session=session,
-        status=status,
+        statuses=[status] if status else None,
         letter_type_code=letter_type,
-        search_code=normalize_code(code) if code else None,
+        code=normalize_code(code) if code else None,
         limit=limit,
         offset=offset,
     )
@@ -209,7 +158,7 @@ def edit_request(
         session,
         request,
         changes=body.form_data,
-        actor=requests_service.operator_actor(operator),
+        actor=operator.actor,
         applicant_name=body.applicant_name,
     )
     return _detail(session, request, settings)
@@ -220,7 +169,7 @@ def _act(
 ) -> LetterRequest:
     request = requests_service.get(session=session, request_id=request_id)
     return requests_service.transition(
-        session, request, action, actor=requests_service.operator_actor(operator), reason=reason
+        session, request, action, actor=operator.actor, reason=reason
     )
 
 
@@ -237,7 +186,7 @@ def sign(
 ) -> RequestDetail:
     """The village head (or sekdes) signs: the letter gets its number and final PDF."""
     request = requests_service.get(session=session, request_id=request_id)
-    requests_service.sign(session, request, signer=signer, settings=settings)
+    letters.sign(session, request, signer=signer, settings=settings)
     return _detail(session, request, settings)
 
 

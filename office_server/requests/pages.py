@@ -8,12 +8,9 @@ secret are sent with `Cache-Control: no-store`.
 
 from __future__ import annotations
 
-import base64
-import io
 import secrets
 from typing import Annotated, Any
 
-import qrcode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
@@ -23,18 +20,18 @@ from loket_protocol.qr import pickup_payload
 from office_server import i18n
 from office_server.audit.service import RESIDENT
 from office_server.config import Settings
-from office_server.deps import AppSettings, DbSession, ReadSession
+from office_server.deps import AppSettings, DbSession, ReadSession, resident_request
+from office_server.error_handlers import PageRefused
 from office_server.errors import DomainError, NotFound, ValidationFailed
 from office_server.letter_types import service as letter_types
-from office_server.letter_types.forms import FieldSpec, parse_schema
 from office_server.letter_types.models import LetterType
+from office_server.qr_images import qr_png_data_url, qr_svg
 from office_server.requests import lifecycle
 from office_server.requests import service as requests_service
-from office_server.requests.api import resident_request
 from office_server.requests.models import Channel, LetterRequest
 from office_server.security import normalize_code
+from office_server.templating import render
 from office_server.village import service as village
-from office_server.web import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,49 +39,11 @@ NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 FIELD_PREFIX = "form_data."
 
 
-def qr_svg(payload: str) -> str:
-    """An inline SVG of the QR: one <path> of horizontal runs (~2 KB), scaled by CSS."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-    qr.add_data(payload)
-    qr.make(fit=True)
-    matrix = qr.get_matrix()
-    runs = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < len(row):
-            if row[x]:
-                start = x
-                while x < len(row) and row[x]:
-                    x += 1
-                runs.append(f"M{start} {y}h{x - start}v1H{start}z")
-            else:
-                x += 1
-    size = len(matrix)
-    return (
-        f'<svg class="qr" role="img" aria-label="QR" viewBox="0 0 {size} {size}" '
-        f'xmlns="http://www.w3.org/2000/svg" shape-rendering="crispEdges">'
-        f'<rect width="{size}" height="{size}" fill="#fff"/><path d="{"".join(runs)}"/></svg>'
-    )
-
-
-def qr_png_data_url(payload: str) -> str:
-    """The same QR as a PNG data URL: a download link that works without JavaScript."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4)
-    qr.add_data(payload)
-    buf = io.BytesIO()
-    qr.make_image().save(buf)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _fields(lt: LetterType) -> list[FieldSpec]:
-    return parse_schema(lt.form_schema)
-
-
 def _values(form: FormData, lt: LetterType) -> tuple[str, str, dict[str, str]]:
     nik = str(form.get("applicant_nik") or "").strip()
     name = str(form.get("applicant_name") or "").strip()
     data: dict[str, str] = {}
-    for spec in _fields(lt):
+    for spec in lt.fields:
         raw = form.get(FIELD_PREFIX + spec.name)
         value = str(raw).strip() if isinstance(raw, str) else ""
         if value:
@@ -118,7 +77,7 @@ def _form_page(
         {
             "village": village.get_profile(session=session),
             "lt": lt,
-            "fields": _fields(lt),
+            "fields": lt.fields,
             "values": values or {},
             "errors": errors or {},
         },
@@ -166,7 +125,7 @@ async def review(code: str, request: Request, session: ReadSession) -> Response:
         {
             "village": village.get_profile(session=session),
             "lt": lt,
-            "fields": _fields(lt),
+            "fields": lt.fields,
             "nik": nik,
             "name": " ".join(name.split()),
             "cleaned": cleaned,
@@ -208,9 +167,18 @@ async def submit(
             idempotency_key=f"web:{key}" if key else None,
         )
     except ValidationFailed as exc:
-        session.rollback()
         values = {"applicant_nik": nik, "applicant_name": name, **data}
-        return _form_page(request, session, lt, values=values, errors=exc.fields, status_code=422)
+        errors = exc.fields
+        raise PageRefused(
+            lambda s: _form_page(
+                request,
+                s,
+                _self_service_type(s, code),
+                values=values,
+                errors=errors,
+                status_code=422,
+            )
+        ) from exc
     return _result_page(request, session, settings, created, secret)
 
 
@@ -226,7 +194,7 @@ def _result_page(
             "req": req,
             # In groups of four: easier to read out or copy by hand at the counter.
             "secret_groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-            "qr_svg": qr_svg(payload),
+            "qr_svg": qr_svg(payload, attributes='class="qr" role="img" aria-label="QR"')[0],
             "qr_png": qr_png_data_url(payload),
             "status_link": f"/s/{req.public_code}#{secret}",
         },
@@ -261,7 +229,7 @@ def _status_page(
             "error": error,
             "errors": errors or {},
             "values": values if values is not None else (req.form_data if req else {}),
-            "fields": _fields(req.letter_type) if req else [],
+            "fields": req.letter_type.fields if req else [],
             "label": lifecycle.label(req.status, i18n.lang_of(request)) if req else "",
         },
         status_code=status_code,
@@ -317,25 +285,26 @@ async def status_fix(request: Request, session: DbSession) -> Response:
     try:
         requests_service.correct_fields(session, req, changes=data, actor=RESIDENT)
         lifecycle.apply(session, req, "resubmit", actor=RESIDENT)
-    except ValidationFailed as exc:
-        session.rollback()
-        req = resident_request(request, session, code, secret)
-        return _status_page(
-            request,
-            session,
-            req=req,
-            code=code,
-            secret=secret,
-            errors=exc.fields,
-            values={**req.form_data, **data},
-            status_code=422,
-        )
     except DomainError as exc:
-        session.rollback()
-        req = resident_request(request, session, code, secret)
-        return _status_page(
-            request, session, req=req, code=code, secret=secret, error=exc.message, status_code=409
-        )
+        fields = exc.fields if isinstance(exc, ValidationFailed) else None
+        message = None if fields else exc.message
+
+        def again(s: Session) -> Response:
+            # The fix is refused: the request as it was, the resident's typing kept.
+            req = resident_request(request, s, code, secret)
+            return _status_page(
+                request,
+                s,
+                req=req,
+                code=code,
+                secret=secret,
+                error=message,
+                errors=fields,
+                values={**req.form_data, **data} if fields else None,
+                status_code=422 if fields else 409,
+            )
+
+        raise PageRefused(again) from exc
     return _status_page(request, session, req=req, code=req.public_code, secret=secret)
 
 

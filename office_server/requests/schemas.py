@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from loket_protocol.qr import pickup_payload
+from office_server.config import Settings
 from office_server.requests import lifecycle
 from office_server.requests.models import LetterRequest
 
@@ -18,13 +20,33 @@ class RequestIn(BaseModel):
     form_data: dict[str, str | int | float | None] = Field(default_factory=dict)
     phone: str | None = Field(default=None, max_length=20)
 
+    def filing(self) -> dict[str, Any]:
+        """The keyword arguments of requests.service.create for this body."""
+        return {
+            "letter_type_code": self.letter_type,
+            "applicant_nik": self.applicant_nik,
+            "applicant_name": self.applicant_name,
+            "form_data": self.form_data,
+            "phone": self.phone,
+        }
+
 
 class RequestCreated(BaseModel):
     code: str
-    pickup_qr: str = Field(description="Pickup QR payload (DESIGN.md kind 1); show as a QR.")
+    pickup_qr: str = Field(description="Pickup QR payload (docs/DESIGN.md, kind 1); show as a QR.")
     status: str
     status_label: str
     status_url: str
+
+    @classmethod
+    def of(cls, request: LetterRequest, secret: str, settings: Settings) -> RequestCreated:
+        return cls(
+            code=request.public_code,
+            pickup_qr=pickup_payload(settings.public_url_upper, request.public_code, secret),
+            status=request.status,
+            status_label=lifecycle.label(request.status),
+            status_url=f"{settings.public_url.rstrip('/')}/s/{request.public_code}",
+        )
 
 
 class PublicStatus(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,10 +19,8 @@ from office_server.config import Settings
 from office_server.database import utcnow
 from office_server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from office_server.letter_types import service as letter_types
-from office_server.letter_types.forms import clean_form, parse_schema
+from office_server.letter_types.forms import clean_form
 from office_server.letter_types.models import LetterType
-from office_server.letters import service as letters
-from office_server.letters.models import Letter
 from office_server.operators.models import Operator
 from office_server.requests import lifecycle
 from office_server.requests.lifecycle import Status
@@ -215,33 +214,42 @@ def get(*, session: Session, request_id: int) -> LetterRequest:
 def view_by_operator(*, session: Session, request_id: int, operator: Operator) -> LetterRequest:
     """Reading a request shows a NIK, so the read itself is audited (UU PDP)."""
     request = get(session=session, request_id=request_id)
-    audit.record(session, actor=operator_actor(operator), action="view", request_id=request.id)
+    audit.record(session, actor=operator.actor, action="view", request_id=request.id)
     return request
-
-
-def operator_actor(operator: Operator) -> Actor:
-    return Actor("operator", operator.id, operator.username)
 
 
 def list_queue(
     *,
     session: Session,
-    status: str | None = None,
+    statuses: Sequence[str] | None = None,
     letter_type_code: str | None = None,
-    search_code: str | None = None,
+    code: str | None = None,
+    search: str | None = None,
+    newest_first: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> list[LetterRequest]:
+    """The operator's queue: by status, type, an exact code, or a code or part of a name.
+
+    Oldest waiting first by default: residents who came earliest are served first.
+    """
     stmt = select(LetterRequest)
-    if status:
-        stmt = stmt.where(LetterRequest.status == status)
+    if statuses:
+        stmt = stmt.where(LetterRequest.status.in_(statuses))
     if letter_type_code:
         lt = letter_types.get_by_code(session=session, code=letter_type_code)
         stmt = stmt.where(LetterRequest.letter_type_id == lt.id)
-    if search_code:
-        stmt = stmt.where(LetterRequest.public_code == search_code)
-    # Oldest waiting first: residents who came earliest are served first.
-    stmt = stmt.order_by(LetterRequest.created_at.asc(), LetterRequest.id.asc())
+    if code:
+        stmt = stmt.where(LetterRequest.public_code == code)
+    if search and search.strip():
+        term = search.strip()
+        typed_code = term.upper().replace("-", "").replace(" ", "")
+        stmt = stmt.where(
+            (LetterRequest.public_code == typed_code)
+            | func.lower(LetterRequest.applicant_name).contains(term.lower())
+        )
+    order = LetterRequest.created_at.desc() if newest_first else LetterRequest.created_at.asc()
+    stmt = stmt.order_by(order, LetterRequest.id.desc() if newest_first else LetterRequest.id)
     return list(session.scalars(stmt.limit(min(limit, 500)).offset(offset)))
 
 
@@ -268,7 +276,7 @@ def correct_fields(
             code="not_editable",
         )
     merged = {**request.form_data, **changes}
-    cleaned = clean_form(parse_schema(request.letter_type.form_schema), merged)
+    cleaned = clean_form(request.letter_type.fields, merged)
     info = validate_nik(request.applicant_nik)
     errors = _check_consistency(session, info.nik, info.birth_date, info.sex, cleaned)
     name = check_name(applicant_name) if applicant_name is not None else request.applicant_name
@@ -299,13 +307,6 @@ def transition(
     reason: str | None = None,
 ) -> LetterRequest:
     return lifecycle.apply(session, request, action, actor=actor, reason=reason)
-
-
-def sign(
-    session: Session, request: LetterRequest, *, signer: Operator, settings: Settings
-) -> Letter:
-    lifecycle.apply(session, request, "sign", actor=operator_actor(signer))
-    return letters.issue(session, request, signer=signer, settings=settings)
 
 
 def expire_stale(session: Session, *, settings: Settings) -> int:
@@ -384,7 +385,7 @@ def _checked(
         errors.update(exc.fields)
     cleaned: dict[str, str] = {}
     try:
-        cleaned = clean_form(parse_schema(lt.form_schema), form_data, today=today)
+        cleaned = clean_form(lt.fields, form_data, today=today)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     if nik_info is not None and not errors:
@@ -406,34 +407,6 @@ def check_phone(phone: str | None) -> str | None:
     return cleaned
 
 
-def list_for_dashboard(
-    *,
-    session: Session,
-    statuses: list[str] | None = None,
-    letter_type_code: str | None = None,
-    search: str | None = None,
-    newest_first: bool = False,
-    limit: int = 200,
-) -> list[LetterRequest]:
-    """The operator's queue: by status, type, a code or part of a name; oldest first."""
-    stmt = select(LetterRequest)
-    if statuses:
-        stmt = stmt.where(LetterRequest.status.in_(statuses))
-    if letter_type_code:
-        lt = letter_types.get_by_code(session=session, code=letter_type_code)
-        stmt = stmt.where(LetterRequest.letter_type_id == lt.id)
-    if search and search.strip():
-        term = search.strip()
-        code = term.upper().replace("-", "").replace(" ", "")
-        stmt = stmt.where(
-            (LetterRequest.public_code == code)
-            | func.lower(LetterRequest.applicant_name).contains(term.lower())
-        )
-    order = LetterRequest.created_at.desc() if newest_first else LetterRequest.created_at.asc()
-    stmt = stmt.order_by(order, LetterRequest.id.desc() if newest_first else LetterRequest.id)
-    return list(session.scalars(stmt.limit(min(limit, 500))))
-
-
 def oldest_open(*, session: Session, status: str) -> LetterRequest | None:
     return session.scalars(
         select(LetterRequest)
@@ -441,37 +414,3 @@ def oldest_open(*, session: Session, status: str) -> LetterRequest | None:
         .order_by(LetterRequest.created_at.asc(), LetterRequest.id)
         .limit(1)
     ).first()
-
-
-def day_stats(*, session: Session, start: Any, end: Any) -> dict[str, Any]:
-    """Requests filed per letter type in [start, end) and submit-to-ready times (minutes).
-
-    `start`/`end` are aware datetimes (the office's local day in UTC).
-    """
-    from office_server.letter_types.models import LetterType
-
-    per_type = session.execute(
-        select(LetterType.title, func.count(LetterRequest.id))
-        .join(LetterRequest, LetterRequest.letter_type_id == LetterType.id)
-        .where(LetterRequest.created_at >= start, LetterRequest.created_at < end)
-        .group_by(LetterType.title)
-        .order_by(func.count(LetterRequest.id).desc())
-    ).all()
-    ready_rows = session.execute(
-        select(LetterRequest.submitted_at, Letter.created_at)
-        .join(Letter, Letter.request_id == LetterRequest.id)
-        .where(Letter.created_at >= start, Letter.created_at < end)
-    ).all()
-    minutes = sorted(
-        (made - submitted).total_seconds() / 60
-        for submitted, made in ready_rows
-        if submitted is not None and made is not None
-    )
-    return {
-        "per_type": [(title, int(n)) for title, n in per_type],
-        "filed": sum(int(n) for _, n in per_type),
-        "ready": len(minutes),
-        "avg_minutes": (sum(minutes) / len(minutes)) if minutes else None,
-        "median_minutes": minutes[len(minutes) // 2] if minutes else None,
-        "max_minutes": minutes[-1] if minutes else None,
-    }

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from office_server.audit import service as audit
-from office_server.deps import AdminUser, DbSession, ReadSession
+from office_server.deps import AdminUser, CsrfChecked, DbSession, PageId, ReadSession
+from office_server.error_handlers import PageRefused
 from office_server.errors import ValidationFailed
 from office_server.letter_types import service as letter_types
-from office_server.requests.service import operator_actor
+from office_server.operators.models import Operator
+from office_server.templating import render
 from office_server.village import service as village
-from office_server.web import CsrfChecked, PageId, render
 
 router = APIRouter(include_in_schema=False)
 admin_router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -32,14 +34,33 @@ def home(request: Request, session: ReadSession) -> Response:
     )
 
 
-@admin_router.get("/desa", response_class=HTMLResponse)
-def profile_form(request: Request, session: ReadSession, admin: AdminUser) -> Response:
+def _profile_page(
+    request: Request, admin: Operator, profile: Any, errors: dict[str, str] | None = None
+) -> Response:
     return render(
         request,
         "admin/village.html",
-        {"me": admin, "village": village.get_profile(session=session), "errors": {}},
+        {"me": admin, "village": profile, "errors": errors or {}},
+        status_code=422 if errors else 200,
         csrf=True,
     )
+
+
+def _announcements_page(
+    request: Request, session: Session, admin: Operator, errors: dict[str, str] | None = None
+) -> Response:
+    return render(
+        request,
+        "admin/announcements.html",
+        {"me": admin, "items": village.all_announcements(session=session), "errors": errors or {}},
+        status_code=422 if errors else 200,
+        csrf=True,
+    )
+
+
+@admin_router.get("/desa", response_class=HTMLResponse)
+def profile_form(request: Request, session: ReadSession, admin: AdminUser) -> Response:
+    return _profile_page(request, admin, village.get_profile(session=session))
 
 
 @admin_router.post("/desa", response_class=HTMLResponse)
@@ -51,17 +72,12 @@ async def profile_save(
     try:
         village.update_profile(session=session, changes=changes)
     except ValidationFailed as exc:
-        session.rollback()
-        return render(
-            request,
-            "admin/village.html",
-            {"me": admin, "village": changes, "errors": exc.fields},
-            status_code=422,
-            csrf=True,
-        )
+        # The form again as typed, with what is wrong.
+        errors = exc.fields
+        raise PageRefused(lambda _: _profile_page(request, admin, changes, errors)) from exc
     audit.record(
         session,
-        actor=operator_actor(admin),
+        actor=admin.actor,
         action="village_update",
         details={"fields": sorted(changes)},
     )
@@ -79,26 +95,17 @@ async def logo_save(
     try:
         village.set_logo(session=session, data=await logo.read(village.MAX_LOGO_BYTES + 1))
     except ValidationFailed as exc:
-        session.rollback()
-        return render(
-            request,
-            "admin/village.html",
-            {"me": admin, "village": village.get_profile(session=session), "errors": exc.fields},
-            status_code=422,
-            csrf=True,
-        )
-    audit.record(session, actor=operator_actor(admin), action="village_logo")
+        errors = exc.fields
+        raise PageRefused(
+            lambda s: _profile_page(request, admin, village.get_profile(session=s), errors)
+        ) from exc
+    audit.record(session, actor=admin.actor, action="village_logo")
     return RedirectResponse("/admin/desa?ok=1", status_code=303)
 
 
 @admin_router.get("/pengumuman", response_class=HTMLResponse)
 def announcements(request: Request, session: ReadSession, admin: AdminUser) -> Response:
-    return render(
-        request,
-        "admin/announcements.html",
-        {"me": admin, "items": village.all_announcements(session=session), "errors": {}},
-        csrf=True,
-    )
+    return _announcements_page(request, session, admin)
 
 
 @admin_router.post("/pengumuman", response_class=HTMLResponse)
@@ -113,18 +120,9 @@ def announcement_add(
     try:
         village.add_announcement(session=session, title=title, body=body)
     except ValidationFailed as exc:
-        return render(
-            request,
-            "admin/announcements.html",
-            {
-                "me": admin,
-                "items": village.all_announcements(session=session),
-                "errors": exc.fields,
-            },
-            status_code=422,
-            csrf=True,
-        )
-    audit.record(session, actor=operator_actor(admin), action="announcement_add")
+        errors = exc.fields
+        raise PageRefused(lambda s: _announcements_page(request, s, admin, errors)) from exc
+    audit.record(session, actor=admin.actor, action="announcement_add")
     return RedirectResponse("/admin/pengumuman", status_code=303)
 
 
@@ -139,5 +137,5 @@ def announcement_toggle(
     village.set_announcement_published(
         session=session, announcement_id=announcement_id, published=published == "1"
     )
-    audit.record(session, actor=operator_actor(admin), action="announcement_publish")
+    audit.record(session, actor=admin.actor, action="announcement_publish")
     return RedirectResponse("/admin/pengumuman", status_code=303)

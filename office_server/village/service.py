@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from office_server import numbering
+from office_server.clock import today_local
 from office_server.errors import NotFound, ValidationFailed
-from office_server.letters import numbering
 from office_server.village.models import Announcement, VillageProfile
 
 
@@ -57,14 +58,6 @@ PAPER_SIZES = ("F4", "A4", "thermal80", "thermal58")
 MAX_LOGO_BYTES = 1_000_000
 
 
-def _letters_this_year(session: Session) -> bool:
-    from office_server.clock import today_local
-    from office_server.letters.models import Letter
-
-    year = today_local().year
-    return bool(session.scalar(select(func.count()).select_from(Letter).where(Letter.year == year)))
-
-
 def update_profile(*, session: Session, changes: dict[str, str]) -> VillageProfile:
     """Admin edits of the village profile; every listed field but the optional ones is required."""
     profile = get_profile(session=session)
@@ -77,7 +70,9 @@ def update_profile(*, session: Session, changes: dict[str, str]) -> VillageProfi
     scope = changes.get("number_scope", profile.number_scope)
     if scope not in NUMBER_SCOPES:
         errors["number_scope"] = "Pilih penomoran per jenis surat atau satu nomor bersama."
-    elif scope != profile.number_scope and _letters_this_year(session):
+    elif scope != profile.number_scope and numbering.numbers_taken(
+        session, year=today_local().year
+    ):
         errors["number_scope"] = (
             "Penomoran tidak dapat diganti di tengah tahun: sudah ada surat bernomor tahun "
             "ini. Ganti pada awal tahun depan."

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from office_server.backup import BackupError, create_backup, restore_backup
 from office_server.config import Settings
 from office_server.database import Database
+from office_server.letters import service as letters_service
 from office_server.letters.archive import Archive
 from office_server.letters.models import Letter
 from office_server.main import create_app
@@ -37,7 +38,7 @@ def issue_letters(db: Database, count: int) -> list[Letter]:
         for rid in ids:
             request = requests_service.get(session=session, request_id=rid)
             letters.append(
-                requests_service.sign(
+                letters_service.sign(
                     session, request, signer=operator(session, "kades"), settings=db.settings
                 )
             )

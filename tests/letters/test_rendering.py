@@ -19,7 +19,7 @@ import zxingcpp
 from PIL import Image, ImageDraw
 from pypdf.generic import DictionaryObject
 
-from office_server.letters.context import compare_rows, format_tanggal, qr_svg
+from office_server.letters.context import compare_rows, format_tanggal
 from office_server.letters.rendering import (
     Layout,
     LetterContent,
@@ -28,6 +28,7 @@ from office_server.letters.rendering import (
     render_letter_pdf,
     validate_template_source,
 )
+from office_server.qr_images import qr_svg
 
 LAYOUTS: tuple[Layout, ...] = ("A4", "F4", "thermal80", "thermal58")
 PAGE_MM = {"A4": (210, 297), "F4": (215, 330), "thermal80": (72, None), "thermal58": (48, None)}

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from office_server.audit.models import AuditEvent
 from office_server.database import Database
 from office_server.errors import InvalidTransition
+from office_server.letters import service as letters_service
 from office_server.letters.archive import Archive
 from office_server.letters.models import Letter
 from office_server.requests import lifecycle
@@ -21,7 +22,7 @@ def test_happy_path_is_audited_and_issues_a_letter(db: Database) -> None:
     with db.session() as session:
         request = file_request(session)
         requests_service.transition(session, request, "approve", actor=OPERATOR)
-        letter = requests_service.sign(
+        letter = letters_service.sign(
             session, request, signer=operator(session, "kades"), settings=db.settings
         )
         session.commit()
@@ -127,7 +128,7 @@ def test_failed_render_gives_the_number_back(
         m.setattr(letters, "render_letter_pdf", broken)
         request = requests_service.get(session=session, request_id=ids[0])
         with pytest.raises(RuntimeError):
-            requests_service.sign(
+            letters_service.sign(
                 session, request, signer=operator(session, "kades"), settings=sqlite_db.settings
             )
         session.rollback()
@@ -137,7 +138,7 @@ def test_failed_render_gives_the_number_back(
             == Status.AWAITING_SIGNATURE
         )
         request = requests_service.get(session=session, request_id=ids[1])
-        letter = requests_service.sign(
+        letter = letters_service.sign(
             session, request, signer=operator(session, "kades"), settings=sqlite_db.settings
         )
         session.commit()
@@ -164,7 +165,7 @@ def test_sign_and_reject_at_once_only_one_wins(db: Database) -> None:
                 barrier.wait(5)
             try:
                 if name == "sign":
-                    requests_service.sign(
+                    letters_service.sign(
                         session, request, signer=operator(session, "kades"), settings=db.settings
                     )
                 else:

@@ -10,9 +10,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from office_server import numbering
 from office_server.database import Database
 from office_server.errors import ValidationFailed
-from office_server.letters import numbering
+from office_server.letters import service as letters_service
 from office_server.letters.models import Letter
 from office_server.requests import service as requests_service
 from tests.server.helpers import approved_requests, operator
@@ -72,7 +73,7 @@ def test_concurrent_signing_is_gapless(db: Database) -> None:
             request = requests_service.get(session=session, request_id=request_id)
             signer = session.get(type(operator(session, "kades")), signer_id)
             assert signer is not None
-            letter = requests_service.sign(session, request, signer=signer, settings=db.settings)
+            letter = letters_service.sign(session, request, signer=signer, settings=db.settings)
             session.commit()
             return letter.number
 
@@ -107,12 +108,12 @@ def test_number_collision_is_a_clear_conflict_and_changes_nothing(sqlite_db: Dat
             req = requests_service.get(session=s, request_id=rid)
             if rid == second:
                 with pytest.raises(Conflict) as info:
-                    requests_service.sign(s, req, signer=kades, settings=sqlite_db.settings)
+                    letters_service.sign(s, req, signer=kades, settings=sqlite_db.settings)
                 assert info.value.code == "number_taken"
                 assert "kode klasifikasi" in info.value.message
                 s.rollback()
             else:
-                requests_service.sign(s, req, signer=kades, settings=sqlite_db.settings)
+                letters_service.sign(s, req, signer=kades, settings=sqlite_db.settings)
                 s.commit()
     with sqlite_db.session() as s:
         assert (
@@ -131,7 +132,7 @@ def test_counter_scope_cannot_change_mid_year(sqlite_db: Database) -> None:
     (rid,) = approved_requests(sqlite_db, 1)
     with sqlite_db.session() as s:
         req = requests_service.get(session=s, request_id=rid)
-        requests_service.sign(s, req, signer=operator(s, "kades"), settings=sqlite_db.settings)
+        letters_service.sign(s, req, signer=operator(s, "kades"), settings=sqlite_db.settings)
         s.commit()
         with pytest.raises(ValidationFailed) as info:
             village.update_profile(session=s, changes={"number_scope": "shared"})

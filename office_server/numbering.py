@@ -11,9 +11,10 @@ from __future__ import annotations
 import string
 from datetime import date
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from office_server.sequences import next_value
+from office_server.sequences import SequenceCounter, next_value
 
 ALLOWED_FIELDS = frozenset({"kode", "nomor", "kode_desa", "bulan_romawi", "bulan", "tahun"})
 ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -55,11 +56,29 @@ def format_number(fmt: str, *, kode: str, nomor: int, kode_desa: str, on: date) 
     )
 
 
+COUNTER_PREFIX = "letter:"
+
+
 def counter_name(scope: str, letter_type_code: str) -> str:
-    return "letter:*" if scope == "shared" else f"letter:{letter_type_code}"
+    return f"{COUNTER_PREFIX}*" if scope == "shared" else f"{COUNTER_PREFIX}{letter_type_code}"
 
 
 def allocate(session: Session, *, scope: str, letter_type_code: str, on: date) -> tuple[str, int]:
     """Next sequence number for the type (or shared) in the year of `on`; same transaction."""
     name = counter_name(scope, letter_type_code)
     return name, next_value(session, name=name, period=str(on.year))
+
+
+def numbers_taken(session: Session, *, year: int) -> bool:
+    """Whether any letter got a number in `year` (counters are gapless: a number that was
+    given back on a rollback does not count)."""
+    taken = session.scalar(
+        select(func.count())
+        .select_from(SequenceCounter)
+        .where(
+            SequenceCounter.name.startswith(COUNTER_PREFIX),
+            SequenceCounter.period == str(year),
+            SequenceCounter.last_value > 0,
+        )
+    )
+    return bool(taken)
