@@ -134,6 +134,13 @@ class PrinterStatus:
             text += " Kertas hampir habis."
         return text
 
+    @classmethod
+    def from_error(cls, error: PrinterError) -> PrinterStatus:
+        """What status() reports when asking failed: after a timeout nobody knows."""
+        if error.kind is PrinterErrorKind.TIMEOUT:
+            return cls(PrinterState.UNKNOWN, error.detail)
+        return cls(PrinterState.OFFLINE, error.detail)
+
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:

@@ -209,12 +209,7 @@ class CupsPrinter:
             log.exception("printing to %s failed unexpectedly", self._url)
             if job_id is not None:
                 self._cancel_quietly(job_id, deadline)
-            raise PrinterError(
-                PrinterErrorKind.JOB_FAILED,
-                f"unexpected {type(exc).__name__}: {exc}",
-                printer=self._url,
-                job_id=job_id,
-            ) from exc
+            raise PrinterError.unexpected(exc, printer=self._url, job_id=job_id) from exc
         finally:
             self._lock.release()
 
@@ -223,9 +218,7 @@ class CupsPrinter:
             deadline = Deadline(resolve_timeout(timeout, self.status_timeout))
             info = self._queue_info(deadline)
         except PrinterError as exc:
-            if exc.kind is PrinterErrorKind.TIMEOUT:
-                return PrinterStatus(PrinterState.UNKNOWN, exc.detail)
-            return PrinterStatus(PrinterState.OFFLINE, exc.detail)
+            return PrinterStatus.from_error(exc)
         return self._status_from(info)
 
     # --- steps ----------------------------------------------------------------------------

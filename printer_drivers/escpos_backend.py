@@ -214,9 +214,7 @@ class EscposPrinter:
                 self._lock, self._status_session, seconds, what=f"status of {self._url}"
             )
         except PrinterError as exc:
-            if exc.kind is PrinterErrorKind.TIMEOUT:
-                return PrinterStatus(PrinterState.UNKNOWN, exc.detail)
-            return PrinterStatus(PrinterState.OFFLINE, exc.detail)
+            return PrinterStatus.from_error(exc)
         except Exception as exc:  # status() never raises; say what happened instead
             log.exception("status of %s failed unexpectedly", self._url)
             return PrinterStatus(PrinterState.UNKNOWN, f"{type(exc).__name__}: {exc}")
@@ -253,12 +251,7 @@ class EscposPrinter:
             raise
         except Exception as exc:  # the seam: nothing from the libraries gets out
             log.exception("printing to %s failed unexpectedly", self._url)
-            raise PrinterError(
-                PrinterErrorKind.JOB_FAILED,
-                f"unexpected {type(exc).__name__}: {exc}",
-                printer=self._url,
-                job_id=job_id,
-            ) from exc
+            raise PrinterError.unexpected(exc, printer=self._url, job_id=job_id) from exc
 
     def _print_session(self, data: bytes, deadline: Deadline, job_id: str) -> PrintResult:
         conn = self.link.connect(deadline)

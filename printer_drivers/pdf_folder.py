@@ -158,12 +158,7 @@ class FolderPrinter:
             exc.with_context(printer=self._url, job_id=job_id)
             raise
         except Exception as exc:  # the seam: Pillow or qrcode on odd input
-            raise PrinterError(
-                PrinterErrorKind.JOB_FAILED,
-                f"unexpected {type(exc).__name__}: {exc}",
-                printer=self._url,
-                job_id=job_id,
-            ) from exc
+            raise PrinterError.unexpected(exc, printer=self._url, job_id=job_id) from exc
 
     def _ensure_folder(self) -> None:
         try:
