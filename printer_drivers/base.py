@@ -25,6 +25,8 @@ Contract every backend keeps:
 
 from __future__ import annotations
 
+import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -134,6 +136,13 @@ class PrinterStatus:
             text += " Kertas hampir habis."
         return text
 
+    @classmethod
+    def from_error(cls, error: PrinterError) -> PrinterStatus:
+        """What status() reports when asking failed: after a timeout nobody knows."""
+        if error.kind is PrinterErrorKind.TIMEOUT:
+            return cls(PrinterState.UNKNOWN, error.detail)
+        return cls(PrinterState.OFFLINE, error.detail)
+
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
@@ -205,6 +214,41 @@ class Printer(Protocol):
     def status(self, *, timeout: float | None = None) -> PrinterStatus:
         """Ask the printer how it is. Never raises."""
         ...
+
+
+class PrinterBackend(ABC):
+    """The common part of this package's printers: the URL, the lock that serialises
+    calls, the default timeout, and print_pdf's argument checks before ``_print_pdf``.
+    """
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self._url = url
+        self.timeout = timeout
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def print_pdf(
+        self,
+        pdf: bytes,
+        *,
+        copies: int = 1,
+        media: Media = "A4",
+        title: str = "Loket Desa",
+        timeout: float | None = None,
+    ) -> PrintResult:
+        """See Printer.print_pdf."""
+        seconds = resolve_timeout(timeout, self.timeout)
+        check_pdf_job(pdf, copies, media)
+        return self._print_pdf(pdf, copies, media, title, seconds)
+
+    @abstractmethod
+    def _print_pdf(
+        self, pdf: bytes, copies: int, media: Media, title: str, seconds: float
+    ) -> PrintResult:
+        """Print a PDF whose arguments were checked, within ``seconds``."""
 
 
 def check_pdf_job(pdf: bytes, copies: int, media: str) -> None:

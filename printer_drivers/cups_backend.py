@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from printer_drivers.base import (
     Capabilities,
     Media,
+    PrinterBackend,
     PrinterState,
     PrinterStatus,
     PrintResult,
     Receipt,
-    check_pdf_job,
     resolve_timeout,
 )
 from printer_drivers.deadline import Deadline
@@ -128,7 +128,7 @@ def _reason_kind(reasons: list[str]) -> tuple[PrinterState | None, bool]:
     return state, low
 
 
-class CupsPrinter:
+class CupsPrinter(PrinterBackend):
     """A Printer (see printer_drivers.base) for a CUPS queue. PDFs only."""
 
     def __init__(
@@ -148,18 +148,12 @@ class CupsPrinter:
                 f"{queue!r} is not a CUPS queue name (no spaces, '/', '#' or quotes)",
                 message_id="Nama antrean CUPS tidak valid. Contoh: cups://Kantor_A4",
             )
+        super().__init__(url or f"cups://{queue}", timeout)
         self.queue = queue
         self.server = server
-        self._url = url or f"cups://{queue}"
-        self.timeout = timeout
         self.status_timeout = status_timeout
         self.poll_interval = poll_interval
         self.media_names = {**MEDIA_NAMES, **(media_names or {})}
-        self._lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return self._url
 
     @property
     def capabilities(self) -> Capabilities:
@@ -178,17 +172,10 @@ class CupsPrinter:
             printer=self._url,
         )
 
-    def print_pdf(
-        self,
-        pdf: bytes,
-        *,
-        copies: int = 1,
-        media: Media = "A4",
-        title: str = "Loket Desa",
-        timeout: float | None = None,
+    def _print_pdf(
+        self, pdf: bytes, copies: int, media: Media, title: str, seconds: float
     ) -> PrintResult:
-        deadline = Deadline(resolve_timeout(timeout, self.timeout))
-        check_pdf_job(pdf, copies, media)
+        deadline = Deadline(seconds)
         if not self._lock.acquire(timeout=deadline.remaining()):
             raise PrinterError(
                 PrinterErrorKind.TIMEOUT,
@@ -209,12 +196,7 @@ class CupsPrinter:
             log.exception("printing to %s failed unexpectedly", self._url)
             if job_id is not None:
                 self._cancel_quietly(job_id, deadline)
-            raise PrinterError(
-                PrinterErrorKind.JOB_FAILED,
-                f"unexpected {type(exc).__name__}: {exc}",
-                printer=self._url,
-                job_id=job_id,
-            ) from exc
+            raise PrinterError.unexpected(exc, printer=self._url, job_id=job_id) from exc
         finally:
             self._lock.release()
 
@@ -223,9 +205,7 @@ class CupsPrinter:
             deadline = Deadline(resolve_timeout(timeout, self.status_timeout))
             info = self._queue_info(deadline)
         except PrinterError as exc:
-            if exc.kind is PrinterErrorKind.TIMEOUT:
-                return PrinterStatus(PrinterState.UNKNOWN, exc.detail)
-            return PrinterStatus(PrinterState.OFFLINE, exc.detail)
+            return PrinterStatus.from_error(exc)
         return self._status_from(info)
 
     # --- steps ----------------------------------------------------------------------------

@@ -68,6 +68,18 @@ class PrinterError(Exception):
     def __repr__(self) -> str:
         return f"PrinterError({self.kind.value!r}, {self.detail!r})"
 
+    @classmethod
+    def unexpected(
+        cls, exc: Exception, *, printer: str | None = None, job_id: str | None = None
+    ) -> PrinterError:
+        """A backend's own bug or a library's surprise, as a failed job (the seam's last net)."""
+        return cls(
+            PrinterErrorKind.JOB_FAILED,
+            f"unexpected {type(exc).__name__}: {exc}",
+            printer=printer,
+            job_id=job_id,
+        )
+
     def with_context(
         self, *, printer: str | None = None, job_id: str | None = None
     ) -> PrinterError:

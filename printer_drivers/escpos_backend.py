@@ -23,7 +23,6 @@ apart when they arrive interleaved.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import uuid
 from collections import deque
@@ -34,11 +33,11 @@ from typing import TypeVar
 from printer_drivers.base import (
     Capabilities,
     Media,
+    PrinterBackend,
     PrinterState,
     PrinterStatus,
     PrintResult,
     Receipt,
-    check_pdf_job,
     resolve_timeout,
 )
 from printer_drivers.deadline import Deadline, run_locked_with_deadline
@@ -136,7 +135,7 @@ class _Replies:
             self.done.clear()
 
 
-class EscposPrinter:
+class EscposPrinter(PrinterBackend):
     """A Printer (see printer_drivers.base) for an ESC/POS receipt printer."""
 
     def __init__(
@@ -151,21 +150,15 @@ class EscposPrinter:
         confirm_wait: float = CONFIRM_WAIT,
         reply_timeout: float = REPLY_TIMEOUT,
     ) -> None:
+        super().__init__(url or f"escpos:{link.description}", timeout)
         self.link = link
         self.profile = profile
-        self._url = url or f"escpos:{link.description}"
-        self.timeout = timeout
         self.status_timeout = status_timeout
         self.confirm = confirm
         self.confirm_wait = confirm_wait
         self.reply_timeout = reply_timeout
-        self._lock = threading.Lock()
         # None until the first job shows whether this printer answers GS r.
         self._answers_gs_r: bool | None = None
-
-    @property
-    def url(self) -> str:
-        return self._url
 
     @property
     def capabilities(self) -> Capabilities:
@@ -191,18 +184,11 @@ class EscposPrinter:
         data = self._render(lambda: render_receipt(self.profile, receipt))
         return self._send(data, deadline, what="receipt")
 
-    def print_pdf(
-        self,
-        pdf: bytes,
-        *,
-        copies: int = 1,
-        media: Media = "A4",
-        title: str = "Loket Desa",
-        timeout: float | None = None,
+    def _print_pdf(
+        self, pdf: bytes, copies: int, media: Media, title: str, seconds: float
     ) -> PrintResult:
         # media does not apply: the page is scaled to the roll's width.
-        deadline = Deadline(resolve_timeout(timeout, self.timeout))
-        check_pdf_job(pdf, copies, media)
+        deadline = Deadline(seconds)
         pages = self._render(lambda: rasterise_pdf(pdf, self.profile.width_dots))
         data = self._render(lambda: render_raster(self.profile, pages, copies))
         return self._send(data, deadline, what="letter")
@@ -214,9 +200,7 @@ class EscposPrinter:
                 self._lock, self._status_session, seconds, what=f"status of {self._url}"
             )
         except PrinterError as exc:
-            if exc.kind is PrinterErrorKind.TIMEOUT:
-                return PrinterStatus(PrinterState.UNKNOWN, exc.detail)
-            return PrinterStatus(PrinterState.OFFLINE, exc.detail)
+            return PrinterStatus.from_error(exc)
         except Exception as exc:  # status() never raises; say what happened instead
             log.exception("status of %s failed unexpectedly", self._url)
             return PrinterStatus(PrinterState.UNKNOWN, f"{type(exc).__name__}: {exc}")
@@ -253,12 +237,7 @@ class EscposPrinter:
             raise
         except Exception as exc:  # the seam: nothing from the libraries gets out
             log.exception("printing to %s failed unexpectedly", self._url)
-            raise PrinterError(
-                PrinterErrorKind.JOB_FAILED,
-                f"unexpected {type(exc).__name__}: {exc}",
-                printer=self._url,
-                job_id=job_id,
-            ) from exc
+            raise PrinterError.unexpected(exc, printer=self._url, job_id=job_id) from exc
 
     def _print_session(self, data: bytes, deadline: Deadline, job_id: str) -> PrintResult:
         conn = self.link.connect(deadline)

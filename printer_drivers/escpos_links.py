@@ -15,6 +15,7 @@ import errno
 import logging
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -73,6 +74,33 @@ def _lost(exc: BaseException, done: int | None = None, total: int | None = None)
         f"the connection to the printer was lost{where}: {exc}",
         message_id="Sambungan ke printer terputus saat mencetak. Periksa printer lalu coba lagi.",
     )
+
+
+def _write_chunks(
+    data: bytes,
+    deadline: Deadline,
+    send: Callable[[memoryview, float], object],
+    *,
+    lost: tuple[type[BaseException], ...],
+    timed_out: tuple[type[BaseException], ...] = (),
+    how: str = "",
+) -> None:
+    """Hand ``data`` to ``send(chunk, seconds_left)`` a CHUNK at a time, within ``deadline``.
+
+    ``timed_out`` are the connection's errors for a device too slow to take a chunk
+    (a TIMEOUT that says ``how``), ``lost`` those for a connection that broke.
+    """
+    view = memoryview(data)
+    for start in range(0, len(view), CHUNK):
+        left = deadline.remaining()
+        if left <= 0:
+            raise _timeout(start, len(view), "deadline passed")
+        try:
+            send(view[start : start + CHUNK], left)
+        except timed_out as exc:
+            raise _timeout(start, len(view), how) from exc
+        except lost as exc:
+            raise _lost(exc, start, len(view)) from exc
 
 
 def _cause(exc: BaseException) -> BaseException:
@@ -140,18 +168,18 @@ class _TcpConnection:
         self._sock = printer.device
 
     def write(self, data: bytes, deadline: Deadline) -> None:
-        view = memoryview(data)
-        for start in range(0, len(view), CHUNK):
-            left = deadline.remaining()
-            if left <= 0:
-                raise _timeout(start, len(view), "deadline passed")
-            self._sock.settimeout(left)
-            try:
-                self._sock.sendall(view[start : start + CHUNK])
-            except TimeoutError as exc:
-                raise _timeout(start, len(view), "send timed out") from exc
-            except OSError as exc:
-                raise _lost(exc, start, len(view)) from exc
+        _write_chunks(
+            data,
+            deadline,
+            self._send,
+            timed_out=(TimeoutError,),
+            lost=(OSError,),
+            how="send timed out",
+        )
+
+    def _send(self, chunk: memoryview, left: float) -> None:
+        self._sock.settimeout(left)
+        self._sock.sendall(chunk)
 
     def read(self, timeout: float) -> bytes:
         self._sock.settimeout(max(timeout, 0.001))
@@ -288,17 +316,17 @@ class _UsbConnection:
     def write(self, data: bytes, deadline: Deadline) -> None:
         import usb.core
 
-        view = memoryview(data)
-        for start in range(0, len(view), CHUNK):
-            left = deadline.remaining()
-            if left <= 0:
-                raise _timeout(start, len(view), "deadline passed")
-            try:
-                self._device.write(self._out_ep, view[start : start + CHUNK], _ms(left))
-            except usb.core.USBTimeoutError as exc:
-                raise _timeout(start, len(view), "USB write timed out") from exc
-            except usb.core.USBError as exc:
-                raise _lost(exc, start, len(view)) from exc
+        _write_chunks(
+            data,
+            deadline,
+            self._send,
+            timed_out=(usb.core.USBTimeoutError,),
+            lost=(usb.core.USBError,),
+            how="USB write timed out",
+        )
+
+    def _send(self, chunk: memoryview, left: float) -> None:
+        self._device.write(self._out_ep, chunk, _ms(left))
 
     def read(self, timeout: float) -> bytes:
         import usb.core
@@ -389,28 +417,28 @@ class _SerialConnection:
     def write(self, data: bytes, deadline: Deadline) -> None:
         import serial
 
-        view = memoryview(data)
-        for start in range(0, len(view), CHUNK):
-            left = deadline.remaining()
-            if left <= 0:
-                raise _timeout(start, len(view), "deadline passed")
-            try:
-                self._port.write_timeout = left
-                self._port.write(view[start : start + CHUNK])
-            except serial.SerialTimeoutException as exc:
-                raise _timeout(start, len(view), "serial write timed out") from exc
-            except (serial.SerialException, OSError) as exc:
-                raise _lost(exc, start, len(view)) from exc
+        _write_chunks(
+            data,
+            deadline,
+            self._send,
+            timed_out=(serial.SerialTimeoutException,),
+            lost=(serial.SerialException, OSError),
+            how="serial write timed out",
+        )
         # write() returns once the bytes are in the kernel's buffer; at 9600 baud a
         # raster letter needs most of a minute to leave it. Wait for that, so "sent"
         # means sent and close() has nothing left to throw away.
         try:
             while self._port.out_waiting:
                 if deadline.expired:
-                    raise _timeout(len(view), len(view), "bytes still in the serial buffer")
+                    raise _timeout(len(data), len(data), "bytes still in the serial buffer")
                 time.sleep(0.01)
         except (serial.SerialException, OSError) as exc:
-            raise _lost(exc, len(view), len(view)) from exc
+            raise _lost(exc, len(data), len(data)) from exc
+
+    def _send(self, chunk: memoryview, left: float) -> None:
+        self._port.write_timeout = left
+        self._port.write(chunk)
 
     def read(self, timeout: float) -> bytes:
         import serial
@@ -465,15 +493,12 @@ class _FileConnection:
         self._file = printer.device
 
     def write(self, data: bytes, deadline: Deadline) -> None:
-        view = memoryview(data)
-        for start in range(0, len(view), CHUNK):
-            if deadline.expired:
-                raise _timeout(start, len(view), "deadline passed")
-            try:
-                self._file.write(view[start : start + CHUNK])
-                self._file.flush()
-            except OSError as exc:
-                raise _lost(exc, start, len(view)) from exc
+        _write_chunks(data, deadline, self._send, lost=(OSError,))
+
+    def _send(self, chunk: memoryview, left: float) -> None:
+        # A device file has no write timeout; the deadline runner guards a blocked write.
+        self._file.write(chunk)
+        self._file.flush()
 
     def read(self, timeout: float) -> bytes:
         return b""

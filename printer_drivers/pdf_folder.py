@@ -15,7 +15,6 @@ import io
 import os
 import re
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -28,11 +27,11 @@ from PIL import Image, ImageDraw, ImageFont
 from printer_drivers.base import (
     Capabilities,
     Media,
+    PrinterBackend,
     PrinterState,
     PrinterStatus,
     PrintResult,
     Receipt,
-    check_pdf_job,
     resolve_timeout,
 )
 from printer_drivers.deadline import Deadline, run_locked_with_deadline
@@ -55,7 +54,7 @@ def _receipt_codepage_has(char: str) -> bool:
     return True
 
 
-class FolderPrinter:
+class FolderPrinter(PrinterBackend):
     """A Printer (see printer_drivers.base) that writes files into ``folder``."""
 
     def __init__(
@@ -67,14 +66,8 @@ class FolderPrinter:
         timeout: float = PRINT_TIMEOUT,
     ) -> None:
         self.folder = Path(folder)
-        self._url = url or f"folder://{self.folder}"
+        super().__init__(url or f"folder://{self.folder}", timeout)
         self.width_dots = width_dots
-        self.timeout = timeout
-        self._lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return self._url
 
     @property
     def capabilities(self) -> Capabilities:
@@ -85,17 +78,9 @@ class FolderPrinter:
     def __repr__(self) -> str:
         return f"FolderPrinter({str(self.folder)!r})"
 
-    def print_pdf(
-        self,
-        pdf: bytes,
-        *,
-        copies: int = 1,
-        media: Media = "A4",
-        title: str = "Loket Desa",
-        timeout: float | None = None,
+    def _print_pdf(
+        self, pdf: bytes, copies: int, media: Media, title: str, seconds: float
     ) -> PrintResult:
-        seconds = resolve_timeout(timeout, self.timeout)
-        check_pdf_job(pdf, copies, media)
         job_id = _job_id()
         name = f"{job_id}-{_slug(title)}-{media}-x{copies}.pdf"
         data = bytes(pdf)
@@ -158,12 +143,7 @@ class FolderPrinter:
             exc.with_context(printer=self._url, job_id=job_id)
             raise
         except Exception as exc:  # the seam: Pillow or qrcode on odd input
-            raise PrinterError(
-                PrinterErrorKind.JOB_FAILED,
-                f"unexpected {type(exc).__name__}: {exc}",
-                printer=self._url,
-                job_id=job_id,
-            ) from exc
+            raise PrinterError.unexpected(exc, printer=self._url, job_id=job_id) from exc
 
     def _ensure_folder(self) -> None:
         try:
