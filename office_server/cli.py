@@ -131,7 +131,7 @@ def cmd_import_residents(args: argparse.Namespace) -> int:
 
     try:
         with unit_of_work() as session:
-            report = residents.import_csv(session=session, path=Path(args.csv))
+            report = residents.import_csv(session, path=Path(args.csv))
     except (ValueError, OSError) as exc:
         raise CommandFailed(str(exc)) from exc
     print(f"{report.added} added, {report.updated} updated, {len(report.rejected or [])} rejected.")

@@ -115,9 +115,7 @@ def resident_request(request: Request, session: Session, code: str, secret: str)
     """The resident's way in (code + secret), with guessing limited per client."""
     guesses = Guesses(request, "status")
     with guesses.counting(NotFound):
-        return requests_service.get_for_resident(
-            session=session, code=normalize_code(code), secret=secret
-        )
+        return requests_service.get_for_resident(session, code=normalize_code(code), secret=secret)
 
 
 def start_operator_session(request: Request, operator: Operator) -> str:

@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
         with db.session(write=False) as session:
-            profile = village_service.get_profile(session=session)
+            profile = village_service.get_profile(session)
             return {"status": "ok", "village": profile.name}
 
     return app

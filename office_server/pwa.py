@@ -36,7 +36,7 @@ def manifest() -> Response:
 @router.get("/sw.js")
 def service_worker(session: ReadSession) -> Response:
     pages = ["/", "/surat", "/status", "/offline"] + [
-        f"/surat/{lt.code}" for lt in letter_types.catalog(session=session) if lt.self_service
+        f"/surat/{lt.code}" for lt in letter_types.catalog(session) if lt.self_service
     ]
     assets = [static_url(n) for n in ("app.css", "form.js", "qr.js", "icon.svg")]
     version = hashlib.sha256(json.dumps([pages, assets]).encode()).hexdigest()[:10]

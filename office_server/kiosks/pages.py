@@ -32,7 +32,7 @@ def _kiosks_page(
         "admin/kiosks.html",
         {
             "me": me,
-            "rows": kiosks.list_all(session=session),
+            "rows": kiosks.list_all(session),
             "new_key": new_key,
             "errors": errors or {},
         },

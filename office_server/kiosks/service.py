@@ -157,9 +157,7 @@ def scan(session: Session, *, kiosk: KioskDevice, payload: str, settings: Settin
 
 def _pickup(session: Session, *, kiosk: KioskDevice, parsed: PickupPayload) -> ScanResult:
     try:
-        request = requests_service.get_for_resident(
-            session=session, code=parsed.code, secret=parsed.secret
-        )
+        request = requests_service.get_for_resident(session, code=parsed.code, secret=parsed.secret)
     except NotFound as exc:
         return ScanResult("pickup", "not_found", exc.message, exc.message_en)
     if request.status != Status.READY:
@@ -177,7 +175,7 @@ def _pickup(session: Session, *, kiosk: KioskDevice, parsed: PickupPayload) -> S
         session.add(claim)
         session.flush()
         audit.record(session, actor=actor_for(kiosk), action="claim", request_id=request.id)
-    letter = letters.for_request(session=session, request_id=request.id)
+    letter = letters.for_request(session, request_id=request.id)
     text, text_en = _OUTCOME_TEXT["ready"]
     return ScanResult("pickup", "ready", text, text_en, request, claim, letter)
 
@@ -264,13 +262,13 @@ def claim_pdf(
             "This claim is closed; scan again.",
             code="claim_closed",
         )
-    letter = letters.for_request(session=session, request_id=claim.request_id)
+    letter = letters.for_request(session, request_id=claim.request_id)
     return letter, letters.pdf_bytes(letter, settings=settings)
 
 
 def confirm_printed(session: Session, *, kiosk: KioskDevice, claim_id: str) -> LetterRequest:
     claim = get_claim(session, kiosk=kiosk, claim_id=claim_id, lock=True)
-    request = requests_service.get(session=session, request_id=claim.request_id)
+    request = requests_service.get(session, request_id=claim.request_id)
     if claim.status == ClaimStatus.PRINTED:
         return request  # a retried confirmation
     if claim.status == ClaimStatus.FAILED or request.status != Status.READY:
@@ -282,7 +280,7 @@ def confirm_printed(session: Session, *, kiosk: KioskDevice, claim_id: str) -> L
     lifecycle.apply(session, request, "pick_up", actor=actor_for(kiosk))
     claim.status = ClaimStatus.PRINTED
     claim.finished_at = utcnow()
-    letter = letters.for_request(session=session, request_id=request.id)
+    letter = letters.for_request(session, request_id=request.id)
     letter.print_count += 1
     return request
 
@@ -291,7 +289,7 @@ def report_failed(
     session: Session, *, kiosk: KioskDevice, claim_id: str, reason: str
 ) -> LetterRequest:
     claim = get_claim(session, kiosk=kiosk, claim_id=claim_id, lock=True)
-    request = requests_service.get(session=session, request_id=claim.request_id)
+    request = requests_service.get(session, request_id=claim.request_id)
     if claim.status == ClaimStatus.OPEN:
         claim.status = ClaimStatus.FAILED
         claim.finished_at = utcnow()
@@ -306,6 +304,6 @@ def report_failed(
     return request
 
 
-def list_all(*, session: Session) -> list[KioskDevice]:
+def list_all(session: Session) -> list[KioskDevice]:
     """Every kiosk, for the admin page (keys are never shown again, only their prefix)."""
     return list(session.scalars(select(KioskDevice).order_by(KioskDevice.name)))

@@ -35,4 +35,4 @@ class LetterTypeOut(BaseModel):
 def catalog(session: ReadSession) -> list[LetterTypeOut]:
     """Every active letter type with its form. `applicant_nik` and `applicant_name` are
     asked for every type and are not repeated in `fields`."""
-    return [LetterTypeOut.of(lt) for lt in letter_types.catalog(session=session)]
+    return [LetterTypeOut.of(lt) for lt in letter_types.catalog(session)]

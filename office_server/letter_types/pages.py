@@ -36,7 +36,7 @@ def admin_letter_types(request: Request, session: ReadSession, me: AdminUser) ->
     return render(
         request,
         "admin/letter_types.html",
-        {"me": me, "rows": letter_types.catalog(session=session, include_inactive=True)},
+        {"me": me, "rows": letter_types.catalog(session, include_inactive=True)},
     )
 
 
@@ -65,14 +65,14 @@ def _refused(
 ) -> PageRefused:
     return PageRefused(
         lambda session: _letter_type_page(
-            request, me, letter_types.get_any(session=session, code=code), form, errors
+            request, me, letter_types.get_any(session, code=code), form, errors
         )
     )
 
 
 @admin_router.get("/surat/{code}", response_class=HTMLResponse)
 def admin_letter_type(code: str, request: Request, session: ReadSession, me: AdminUser) -> Response:
-    lt = letter_types.get_any(session=session, code=code)
+    lt = letter_types.get_any(session, code=code)
     form = {
         "title": lt.title,
         "description": lt.description,
@@ -91,7 +91,7 @@ def admin_letter_type(code: str, request: Request, session: ReadSession, me: Adm
 async def admin_letter_type_save(
     code: str, request: Request, session: DbSession, me: AdminUser, _: CsrfChecked
 ) -> Response:
-    letter_types.get_any(session=session, code=code)
+    letter_types.get_any(session, code=code)
     raw = await request.form()
     form: dict[str, Any] = {k: str(raw.get(k) or "") for k in TEXT_FIELDS}
     form["self_service"] = raw.get("self_service") == "1"
@@ -105,7 +105,7 @@ async def admin_letter_type_save(
         raise _refused(request, me, code, form, problem) from exc
     try:
         letter_types.update(
-            session=session,
+            session,
             code=code,
             title=form["title"],
             description=form["description"],

@@ -9,7 +9,7 @@ from office_server.errors import NotFound
 from office_server.letter_types.models import LetterType
 
 
-def get_by_code(*, session: Session, code: str) -> LetterType:
+def get_by_code(session: Session, *, code: str) -> LetterType:
     lt = session.scalars(
         select(LetterType).where(LetterType.code == code, LetterType.active.is_(True))
     ).first()
@@ -20,14 +20,14 @@ def get_by_code(*, session: Session, code: str) -> LetterType:
     return lt
 
 
-def catalog(*, session: Session, include_inactive: bool = False) -> list[LetterType]:
+def catalog(session: Session, *, include_inactive: bool = False) -> list[LetterType]:
     stmt = select(LetterType).order_by(LetterType.sort_order, LetterType.title)
     if not include_inactive:
         stmt = stmt.where(LetterType.active.is_(True))
     return list(session.scalars(stmt))
 
 
-def get_any(*, session: Session, code: str) -> LetterType:
+def get_any(session: Session, *, code: str) -> LetterType:
     """A letter type by code, active or not (for the admin pages)."""
     lt = session.scalars(select(LetterType).where(LetterType.code == code)).first()
     if lt is None:
@@ -38,8 +38,8 @@ def get_any(*, session: Session, code: str) -> LetterType:
 
 
 def update(
-    *,
     session: Session,
+    *,
     code: str,
     title: str,
     description: str,
@@ -57,7 +57,7 @@ def update(
     from office_server.errors import ValidationFailed
     from office_server.letter_types.forms import parse_schema
 
-    lt = get_any(session=session, code=code)
+    lt = get_any(session, code=code)
     errors: dict[str, str] = {}
     title = " ".join(title.split())
     if not title or len(title) > 160:

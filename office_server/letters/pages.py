@@ -47,7 +47,7 @@ def _sign_page(
     signed: str = "",
     errors: list[str] | None = None,
 ) -> Response:
-    rows = requests_service.list_queue(session=session, statuses=[Status.AWAITING_SIGNATURE])
+    rows = requests_service.list_queue(session, statuses=[Status.AWAITING_SIGNATURE])
     return render(
         request,
         "operators/sign.html",
@@ -80,7 +80,7 @@ async def sign_many(
         # are not kept waiting behind a batch.
         try:
             with db.unit_of_work() as session:
-                req = requests_service.get(session=session, request_id=request_id)
+                req = requests_service.get(session, request_id=request_id)
                 letters.sign(session, req, signer=me, settings=settings)
             signed += 1
         except DomainError as exc:
@@ -103,7 +103,7 @@ def _archive_page(
         "operators/archive.html",
         {
             "me": me,
-            "types": letter_types.catalog(session=session, include_inactive=True),
+            "types": letter_types.catalog(session, include_inactive=True),
             "q": q,
             "results": results,
             "error": None,
@@ -151,7 +151,7 @@ def stats(request: Request, session: ReadSession, me: OperatorUser, tanggal: str
     day = _date(tanggal) or today_local()
     start = datetime.combine(day, time.min, tzinfo=local_tz())
     data = day_stats(
-        session=session,
+        session,
         start=start.astimezone(UTC),
         end=(start + timedelta(days=1)).astimezone(UTC),
     )
@@ -162,7 +162,7 @@ def stats(request: Request, session: ReadSession, me: OperatorUser, tanggal: str
             "me": me,
             "day": day,
             "data": data,
-            "counts": requests_service.count_by_status(session=session),
+            "counts": requests_service.count_by_status(session),
             "label": lifecycle.label,
         },
     )

@@ -130,8 +130,8 @@ def sign(
 def preview_pdf(session: Session, request: LetterRequest, *, settings: Settings) -> bytes:
     """The letter as it will look, before it has a number; the issued PDF once it has one."""
     if request.status in (Status.READY, Status.PICKED_UP):
-        return pdf_bytes(for_request(session=session, request_id=request.id), settings=settings)
-    profile = village_service.get_profile(session=session)
+        return pdf_bytes(for_request(session, request_id=request.id), settings=settings)
+    profile = village_service.get_profile(session)
     content = letter_content(
         request,
         profile,
@@ -147,7 +147,7 @@ def preview_pdf(session: Session, request: LetterRequest, *, settings: Settings)
 
 def record_reprint(session: Session, *, request_id: int, actor: Actor) -> Letter:
     """A reprint at the operator's counter: counted and audited."""
-    letter = for_request(session=session, request_id=request_id)
+    letter = for_request(session, request_id=request_id)
     letter.print_count += 1
     audit.record(session, actor=actor, action="reprint", request_id=request_id)
     return letter
@@ -161,7 +161,7 @@ def issue(
     settings: Settings,
     today: date | None = None,
 ) -> Letter:
-    profile = village_service.get_profile(session=session)
+    profile = village_service.get_profile(session)
     today = today or today_local()
     scope, sequence = numbering.allocate(
         session, scope=profile.number_scope, letter_type_code=request.letter_type.code, on=today
@@ -224,7 +224,7 @@ def issue(
     return letter
 
 
-def for_request(*, session: Session, request_id: int) -> Letter:
+def for_request(session: Session, *, request_id: int) -> Letter:
     letter = session.scalars(select(Letter).where(Letter.request_id == request_id)).first()
     if letter is None:
         raise NotFound("Surat belum terbit.", "The letter has not been issued yet.")

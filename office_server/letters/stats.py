@@ -14,7 +14,7 @@ from office_server.letters.models import Letter
 from office_server.requests.models import LetterRequest
 
 
-def day_stats(*, session: Session, start: datetime, end: datetime) -> dict[str, Any]:
+def day_stats(session: Session, *, start: datetime, end: datetime) -> dict[str, Any]:
     """Requests filed per letter type in [start, end) and submit-to-ready times (minutes).
 
     `start`/`end` are aware datetimes (the office's local day in UTC).

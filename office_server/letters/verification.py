@@ -46,7 +46,7 @@ def _not_found() -> NotFound:
 def _describe(session: Session, letter: Letter) -> VerifiedLetter:
     request = session.get(LetterRequest, letter.request_id)
     assert request is not None
-    profile = village_service.get_profile(session=session)
+    profile = village_service.get_profile(session)
     return VerifiedLetter(
         number=letter.number,
         letter_type_title=request.letter_type.title,

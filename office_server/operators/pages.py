@@ -103,7 +103,7 @@ def _operators_page(
         "admin/operators.html",
         {
             "me": me,
-            "rows": operators.list_all(session=session),
+            "rows": operators.list_all(session),
             "roles": [r.value for r in Role],
             "errors": errors or {},
         },

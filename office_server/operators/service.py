@@ -94,20 +94,20 @@ def authenticate(
     return operator
 
 
-def get(*, session: Session, operator_id: int) -> Operator:
+def get(session: Session, *, operator_id: int) -> Operator:
     operator = session.get(Operator, operator_id)
     if operator is None:
         raise NotFound("Operator tidak ditemukan.", "Operator not found.")
     return operator
 
 
-def list_all(*, session: Session) -> list[Operator]:
+def list_all(session: Session) -> list[Operator]:
     return list(session.scalars(select(Operator).order_by(Operator.username)))
 
 
 def set_active(session: Session, *, operator_id: int, active: bool, actor: Actor) -> Operator:
     """Admins switch accounts off (not delete: the audit trail names them); sessions end."""
-    operator = get(session=session, operator_id=operator_id)
+    operator = get(session, operator_id=operator_id)
     if not active and operator.id == actor.id:
         raise Conflict("Anda tidak dapat menonaktifkan akun sendiri.", "Cannot disable yourself.")
     operator.active = active

@@ -47,13 +47,13 @@ class CallIn(BaseModel):
 @router.get("/queue/board", response_model=Board)
 def board(session: ReadSession) -> Board:
     """For the TV display: latest calls (no names, only numbers) and how many wait."""
-    data = queue.board(session=session)
+    data = queue.board(session)
     return Board(called=[TicketState.of(t) for t in data.called], waiting=data.waiting)
 
 
 @router.get("/queue/tickets/{ticket_id}", response_model=TicketState)
 def ticket_state(ticket_id: str, session: ReadSession) -> TicketState:
-    return TicketState.of(queue.get(session=session, ticket_id=ticket_id))
+    return TicketState.of(queue.get(session, ticket_id=ticket_id))
 
 
 @router.post("/operator/queue/call-next", response_model=TicketState)

@@ -60,7 +60,7 @@ def announcement_audio(
         not match
         or not 1 <= counter_no <= 20
         or not queue.was_called(
-            session=session,
+            session,
             service=match.group(1),
             number=int(match.group(2)),
             counter_no=counter_no,
@@ -102,7 +102,7 @@ def announcement_audio(
 
 @router.get("/antrean/{ticket_id}", response_class=HTMLResponse)
 def ticket_page(ticket_id: str, request: Request, session: ReadSession) -> Response:
-    ticket = queue.get(session=session, ticket_id=ticket_id[:40])
+    ticket = queue.get(session, ticket_id=ticket_id[:40])
     return render(
         request,
         "queue/ticket.html",
@@ -126,10 +126,10 @@ def counter_page(
             "me": operator,
             "loket": loket,
             "counters": COUNTERS,
-            "current": queue.called_at_counter(session=session, counter_no=loket),
-            "waiting": {s: queue.waiting_count(session=session, service=s) for s in queue.SERVICES},
+            "current": queue.called_at_counter(session, counter_no=loket),
+            "waiting": {s: queue.waiting_count(session, service=s) for s in queue.SERVICES},
             "services": queue.SERVICES,
-            "board": queue.board(session=session),
+            "board": queue.board(session),
             "message": _MESSAGES.get(msg, ""),
         },
         csrf=True,

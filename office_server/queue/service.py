@@ -78,7 +78,7 @@ def waiting_before(session: Session, ticket: QueueTicket) -> int:
     )
 
 
-def get(*, session: Session, ticket_id: str) -> QueueTicket:
+def get(session: Session, *, ticket_id: str) -> QueueTicket:
     ticket = session.get(QueueTicket, ticket_id)
     if ticket is None:
         raise NotFound("Nomor antrean tidak ditemukan.", "Ticket not found.")
@@ -123,7 +123,7 @@ def call_next(
 
 
 def recall(session: Session, *, ticket_id: str, actor: Actor) -> QueueTicket:
-    ticket = get(session=session, ticket_id=ticket_id)
+    ticket = get(session, ticket_id=ticket_id)
     if ticket.status != TicketStatus.CALLED or ticket.counter_no is None:
         raise Conflict("Nomor ini belum dipanggil.", "This ticket has not been called.")
     _call(ticket, ticket.counter_no)
@@ -132,7 +132,7 @@ def recall(session: Session, *, ticket_id: str, actor: Actor) -> QueueTicket:
 
 
 def skip(session: Session, *, ticket_id: str, actor: Actor) -> QueueTicket:
-    ticket = get(session=session, ticket_id=ticket_id)
+    ticket = get(session, ticket_id=ticket_id)
     if ticket.status not in (TicketStatus.WAITING, TicketStatus.CALLED):
         raise Conflict("Nomor ini sudah selesai dilayani.", "This ticket is already finished.")
     ticket.status = TicketStatus.SKIPPED
@@ -154,7 +154,7 @@ class BoardState:
     waiting: int
 
 
-def board(*, session: Session, today: date | None = None) -> BoardState:
+def board(session: Session, *, today: date | None = None) -> BoardState:
     """What the TV display shows: the latest calls and how many are waiting."""
     today = today or today_local()
     called = list(
@@ -174,7 +174,7 @@ def board(*, session: Session, today: date | None = None) -> BoardState:
 
 
 def called_at_counter(
-    *, session: Session, counter_no: int, today: date | None = None
+    session: Session, *, counter_no: int, today: date | None = None
 ) -> QueueTicket | None:
     """The ticket now being served at a counter (called and not yet finished), if any."""
     today = today or today_local()
@@ -191,7 +191,7 @@ def called_at_counter(
 
 
 def waiting_count(
-    *, session: Session, service: str | None = None, today: date | None = None
+    session: Session, *, service: str | None = None, today: date | None = None
 ) -> int:
     today = today or today_local()
     stmt = (
@@ -205,7 +205,7 @@ def waiting_count(
 
 
 def was_called(
-    *, session: Session, service: str, number: int, counter_no: int, today: date | None = None
+    session: Session, *, service: str, number: int, counter_no: int, today: date | None = None
 ) -> bool:
     """Whether this number was called to this counter today (what the TV may announce)."""
     today = today or today_local()

@@ -110,7 +110,7 @@ def letter_info(letter: Letter, settings: Settings) -> LetterInfo:
 def _detail(session: DbSession, request: LetterRequest, settings: Settings) -> RequestDetail:
     letter = None
     if request.status in (lifecycle.Status.READY, lifecycle.Status.PICKED_UP):
-        letter = letter_info(letters.for_request(session=session, request_id=request.id), settings)
+        letter = letter_info(letters.for_request(session, request_id=request.id), settings)
     return RequestDetail.detail(request, letter)
 
 
@@ -125,7 +125,7 @@ def queue(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[RequestSummary]:
     rows = requests_service.list_queue(
-        session=session,
+        session,
         statuses=[status] if status else None,
         letter_type_code=letter_type,
         code=normalize_code(code) if code else None,
@@ -139,9 +139,7 @@ def queue(
 def view_request(
     request_id: RequestId, session: DbSession, operator: OperatorUser, settings: AppSettings
 ) -> RequestDetail:
-    request = requests_service.view_by_operator(
-        session=session, request_id=request_id, operator=operator
-    )
+    request = requests_service.view_by_operator(session, request_id=request_id, operator=operator)
     return _detail(session, request, settings)
 
 
@@ -153,7 +151,7 @@ def edit_request(
     operator: OperatorUser,
     settings: AppSettings,
 ) -> RequestDetail:
-    request = requests_service.get(session=session, request_id=request_id)
+    request = requests_service.get(session, request_id=request_id)
     requests_service.correct_fields(
         session,
         request,
@@ -167,7 +165,7 @@ def edit_request(
 def _act(
     session: DbSession, request_id: int, action: str, operator: OperatorUser, reason: str | None
 ) -> LetterRequest:
-    request = requests_service.get(session=session, request_id=request_id)
+    request = requests_service.get(session, request_id=request_id)
     return requests_service.transition(
         session, request, action, actor=operator.actor, reason=reason
     )
@@ -185,7 +183,7 @@ def sign(
     request_id: RequestId, session: DbSession, signer: SignerUser, settings: AppSettings
 ) -> RequestDetail:
     """The village head (or sekdes) signs: the letter gets its number and final PDF."""
-    request = requests_service.get(session=session, request_id=request_id)
+    request = requests_service.get(session, request_id=request_id)
     letters.sign(session, request, signer=signer, settings=settings)
     return _detail(session, request, settings)
 
@@ -225,8 +223,8 @@ def letter_pdf(
     request_id: RequestId, session: DbSession, operator: OperatorUser, settings: AppSettings
 ) -> Response:
     # The letter shows the NIK: opening it is audited like opening the request.
-    requests_service.view_by_operator(session=session, request_id=request_id, operator=operator)
-    letter = letters.for_request(session=session, request_id=request_id)
+    requests_service.view_by_operator(session, request_id=request_id, operator=operator)
+    letter = letters.for_request(session, request_id=request_id)
     pdf = letters.pdf_bytes(letter, settings=settings)
     return Response(
         pdf,

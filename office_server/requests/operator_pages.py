@@ -107,7 +107,7 @@ def _live_context(session: Session, filters: dict[str, str]) -> dict[str, Any]:
     statuses = OPEN_STATUSES if status == "open" else None if status == "all" else [status]
     try:
         rows = requests_service.list_queue(
-            session=session,
+            session,
             statuses=statuses,
             letter_type_code=filters["type"] or None,
             search=filters["q"] or None,
@@ -118,12 +118,12 @@ def _live_context(session: Session, filters: dict[str, str]) -> dict[str, Any]:
         rows = []
     return {
         "rows": rows,
-        "counts": requests_service.count_by_status(session=session),
+        "counts": requests_service.count_by_status(session),
         "statuses": DASHBOARD_STATUSES,
         "label": lifecycle.label,
         "filters": filters,
-        "oldest": requests_service.oldest_open(session=session, status=Status.SUBMITTED),
-        "tickets_waiting": queue.waiting_count(session=session),
+        "oldest": requests_service.oldest_open(session, status=Status.SUBMITTED),
+        "tickets_waiting": queue.waiting_count(session),
         "channels": CHANNELS,
         "now": datetime.now(UTC),
     }
@@ -137,7 +137,7 @@ def _dashboard(
         "operators/dashboard.html",
         {
             "me": me,
-            "types": letter_types.catalog(session=session, include_inactive=True),
+            "types": letter_types.catalog(session, include_inactive=True),
             **_live_context(session, filters),
         },
         csrf=True,
@@ -185,7 +185,7 @@ def _request_page(
 ) -> Response:
     letter = None
     if req.status in (Status.READY, Status.PICKED_UP):
-        letter = letters.for_request(session=session, request_id=req.id)
+        letter = letters.for_request(session, request_id=req.id)
     return render(
         request,
         "operators/request.html",
@@ -227,7 +227,7 @@ def _refused(
     """The request page again, as it was before the action, with why it was refused."""
 
     def page(session: Session) -> Response:
-        req = requests_service.get(session=session, request_id=request_id)
+        req = requests_service.get(session, request_id=request_id)
         values = {**req.form_data, **{k: v or "" for k, v in changes.items()}} if changes else None
         return _request_page(
             request,
@@ -251,7 +251,7 @@ def _done(request_id: int, notice: str) -> Response:
 def request_detail(
     request_id: PageId, request: Request, session: DbSession, me: OperatorOrSigner
 ) -> Response:
-    req = requests_service.view_by_operator(session=session, request_id=request_id, operator=me)
+    req = requests_service.view_by_operator(session, request_id=request_id, operator=me)
     return _request_page(request, session, me, req)
 
 
@@ -259,7 +259,7 @@ def request_detail(
 async def request_edit(
     request_id: PageId, request: Request, session: DbSession, me: OperatorUser, _: CsrfChecked
 ) -> Response:
-    req = requests_service.get(session=session, request_id=request_id)
+    req = requests_service.get(session, request_id=request_id)
     form = await request.form()
     changes: dict[str, Any] = {}
     for spec in req.letter_type.fields:
@@ -294,7 +294,7 @@ def request_action(
     _: CsrfChecked,
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    req = requests_service.get(session=session, request_id=request_id)
+    req = requests_service.get(session, request_id=request_id)
     if action not in ACTION_BUTTONS:
         raise _refused(request, me, request_id, error="Aksi tidak dikenal.", status_code=404)
     try:
@@ -313,7 +313,7 @@ def request_sign(
     settings: AppSettings,
     _: CsrfChecked,
 ) -> Response:
-    req = requests_service.get(session=session, request_id=request_id)
+    req = requests_service.get(session, request_id=request_id)
     try:
         letters.sign(session, req, signer=me, settings=settings)
     except DomainError as exc:
@@ -334,7 +334,7 @@ def request_preview(
     request_id: PageId, session: DbSession, me: OperatorOrSigner, settings: AppSettings
 ) -> Response:
     """The letter as it will look, before it has a number (watermarked by its number)."""
-    req = requests_service.view_by_operator(session=session, request_id=request_id, operator=me)
+    req = requests_service.view_by_operator(session, request_id=request_id, operator=me)
     return _pdf(letters.preview_pdf(session, req, settings=settings))
 
 
@@ -343,8 +343,8 @@ def request_letter(
     request_id: PageId, session: DbSession, me: OperatorOrSigner, settings: AppSettings
 ) -> Response:
     # The letter shows the NIK: opening it is audited like opening the request.
-    requests_service.view_by_operator(session=session, request_id=request_id, operator=me)
-    letter = letters.for_request(session=session, request_id=request_id)
+    requests_service.view_by_operator(session, request_id=request_id, operator=me)
+    letter = letters.for_request(session, request_id=request_id)
     return _pdf(letters.pdf_bytes(letter, settings=settings))
 
 

@@ -52,7 +52,7 @@ def _values(form: FormData, lt: LetterType) -> tuple[str, str, dict[str, str]]:
 
 
 def _self_service_type(session: Session, code: str) -> LetterType:
-    lt = letter_types.get_by_code(session=session, code=code)
+    lt = letter_types.get_by_code(session, code=code)
     if not lt.self_service:
         raise NotFound(
             f"{lt.title} dilayani langsung di loket kantor desa. Silakan datang dengan "
@@ -75,7 +75,7 @@ def _form_page(
         request,
         "requests/form.html",
         {
-            "village": village.get_profile(session=session),
+            "village": village.get_profile(session),
             "lt": lt,
             "fields": lt.fields,
             "values": values or {},
@@ -92,8 +92,8 @@ def catalog(request: Request, session: ReadSession) -> Response:
         request,
         "requests/catalog.html",
         {
-            "village": village.get_profile(session=session),
-            "types": letter_types.catalog(session=session),
+            "village": village.get_profile(session),
+            "types": letter_types.catalog(session),
         },
     )
 
@@ -123,7 +123,7 @@ async def review(code: str, request: Request, session: ReadSession) -> Response:
         request,
         "requests/review.html",
         {
-            "village": village.get_profile(session=session),
+            "village": village.get_profile(session),
             "lt": lt,
             "fields": lt.fields,
             "nik": nik,
@@ -190,7 +190,7 @@ def _result_page(
         request,
         "requests/result.html",
         {
-            "village": village.get_profile(session=session),
+            "village": village.get_profile(session),
             "req": req,
             # In groups of four: easier to read out or copy by hand at the counter.
             "secret_groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
@@ -222,7 +222,7 @@ def _status_page(
         request,
         "requests/status.html",
         {
-            "village": village.get_profile(session=session),
+            "village": village.get_profile(session),
             "req": req,
             "code": code,
             "secret": secret,
@@ -249,7 +249,7 @@ def status_from_qr(code: str, request: Request, session: ReadSession) -> Respons
     return render(
         request,
         "requests/status_qr.html",
-        {"village": village.get_profile(session=session), "code": normalize_code(code)[:12]},
+        {"village": village.get_profile(session), "code": normalize_code(code)[:12]},
         headers={"Referrer-Policy": "no-referrer"},
     )
 

@@ -75,7 +75,7 @@ def _check_consistency(
             "Jenis kelamin tidak sesuai dengan NIK (untuk perempuan tanggal lahir pada NIK "
             "ditambah 40)."
         )
-    registered = residents.find_by_nik(session=session, nik=nik)
+    registered = residents.find_by_nik(session, nik=nik)
     if registered is not None and registered.birth_date != birth:
         errors["applicant_nik"] = "NIK tidak cocok dengan data kependudukan desa."
     return errors
@@ -119,7 +119,7 @@ def create(
         if existing is not None:
             return _replay(session, existing, _body_hash(body), actor)
 
-    lt = letter_types.get_by_code(session=session, code=letter_type_code)
+    lt = letter_types.get_by_code(session, code=letter_type_code)
     _check_channel(lt, channel)
     nik_info, name, cleaned = _checked(
         session,
@@ -194,7 +194,7 @@ def _unique_code(session: Session) -> str:
     raise RuntimeError("could not find a free public code")
 
 
-def get_for_resident(*, session: Session, code: str, secret: str) -> LetterRequest:
+def get_for_resident(session: Session, *, code: str, secret: str) -> LetterRequest:
     """The resident's access: the code and the secret must both match (same error if not)."""
     request = session.scalars(
         select(LetterRequest).where(LetterRequest.public_code == code)
@@ -204,23 +204,23 @@ def get_for_resident(*, session: Session, code: str, secret: str) -> LetterReque
     return request
 
 
-def get(*, session: Session, request_id: int) -> LetterRequest:
+def get(session: Session, *, request_id: int) -> LetterRequest:
     request = session.get(LetterRequest, request_id)
     if request is None:
         raise _not_found()
     return request
 
 
-def view_by_operator(*, session: Session, request_id: int, operator: Operator) -> LetterRequest:
+def view_by_operator(session: Session, *, request_id: int, operator: Operator) -> LetterRequest:
     """Reading a request shows a NIK, so the read itself is audited (UU PDP)."""
-    request = get(session=session, request_id=request_id)
+    request = get(session, request_id=request_id)
     audit.record(session, actor=operator.actor, action="view", request_id=request.id)
     return request
 
 
 def list_queue(
-    *,
     session: Session,
+    *,
     statuses: Sequence[str] | None = None,
     letter_type_code: str | None = None,
     code: str | None = None,
@@ -237,7 +237,7 @@ def list_queue(
     if statuses:
         stmt = stmt.where(LetterRequest.status.in_(statuses))
     if letter_type_code:
-        lt = letter_types.get_by_code(session=session, code=letter_type_code)
+        lt = letter_types.get_by_code(session, code=letter_type_code)
         stmt = stmt.where(LetterRequest.letter_type_id == lt.id)
     if code:
         stmt = stmt.where(LetterRequest.public_code == code)
@@ -253,7 +253,7 @@ def list_queue(
     return list(session.scalars(stmt.limit(min(limit, 500)).offset(offset)))
 
 
-def count_by_status(*, session: Session) -> dict[str, int]:
+def count_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(
         select(LetterRequest.status, func.count()).group_by(LetterRequest.status)
     ).all()
@@ -340,7 +340,7 @@ def check_submission(
     Returns the cleaned form; raises ValidationFailed with every problem (or Forbidden for
     a counter-only type). `create` checks again when the request is actually filed.
     """
-    lt = letter_types.get_by_code(session=session, code=letter_type_code)
+    lt = letter_types.get_by_code(session, code=letter_type_code)
     _check_channel(lt, Channel.WEB)
     return _checked(
         session,
@@ -407,7 +407,7 @@ def check_phone(phone: str | None) -> str | None:
     return cleaned
 
 
-def oldest_open(*, session: Session, status: str) -> LetterRequest | None:
+def oldest_open(session: Session, *, status: str) -> LetterRequest | None:
     return session.scalars(
         select(LetterRequest)
         .where(LetterRequest.status == status)

@@ -17,7 +17,7 @@ CSV_COLUMNS = ("nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin")
 OPTIONAL_COLUMNS = ("agama", "pekerjaan", "alamat", "rt", "rw")
 
 
-def find_by_nik(*, session: Session, nik: str) -> Resident | None:
+def find_by_nik(session: Session, *, nik: str) -> Resident | None:
     return session.scalars(select(Resident).where(Resident.nik == nik)).first()
 
 
@@ -29,7 +29,7 @@ class ImportReport:
     rejected: list[tuple[int, str]] | None = None
 
 
-def import_csv(*, session: Session, path: Path) -> ImportReport:
+def import_csv(session: Session, *, path: Path) -> ImportReport:
     """Adds or updates residents; a bad row is reported by line number and skipped."""
     report = ImportReport(rejected=[])
     with path.open(newline="", encoding="utf-8-sig") as fh:
@@ -63,7 +63,7 @@ def _import_row(session: Session, row: dict[str, str], report: ImportReport) -> 
         return "jenis_kelamin harus L atau P."
     if not row["nama"].strip():
         return "nama kosong."
-    resident = find_by_nik(session=session, nik=info.nik)
+    resident = find_by_nik(session, nik=info.nik)
     if resident is None:
         resident = Resident(nik=info.nik)
         session.add(resident)

@@ -27,9 +27,9 @@ def home(request: Request, session: ReadSession) -> Response:
         request,
         "village/home.html",
         {
-            "village": village.get_profile(session=session),
-            "types": letter_types.catalog(session=session),
-            "announcements": village.published_announcements(session=session),
+            "village": village.get_profile(session),
+            "types": letter_types.catalog(session),
+            "announcements": village.published_announcements(session),
         },
     )
 
@@ -52,7 +52,7 @@ def _announcements_page(
     return render(
         request,
         "admin/announcements.html",
-        {"me": admin, "items": village.all_announcements(session=session), "errors": errors or {}},
+        {"me": admin, "items": village.all_announcements(session), "errors": errors or {}},
         status_code=422 if errors else 200,
         csrf=True,
     )
@@ -60,7 +60,7 @@ def _announcements_page(
 
 @admin_router.get("/desa", response_class=HTMLResponse)
 def profile_form(request: Request, session: ReadSession, admin: AdminUser) -> Response:
-    return _profile_page(request, admin, village.get_profile(session=session))
+    return _profile_page(request, admin, village.get_profile(session))
 
 
 @admin_router.post("/desa", response_class=HTMLResponse)
@@ -70,7 +70,7 @@ async def profile_save(
     form = await request.form()
     changes = {k: str(v) for k, v in form.items() if k in village.PROFILE_FIELDS}
     try:
-        village.update_profile(session=session, changes=changes)
+        village.update_profile(session, changes=changes)
     except ValidationFailed as exc:
         # The form again as typed, with what is wrong.
         errors = exc.fields
@@ -93,11 +93,11 @@ async def logo_save(
     logo: Annotated[UploadFile, File()],
 ) -> Response:
     try:
-        village.set_logo(session=session, data=await logo.read(village.MAX_LOGO_BYTES + 1))
+        village.set_logo(session, data=await logo.read(village.MAX_LOGO_BYTES + 1))
     except ValidationFailed as exc:
         errors = exc.fields
         raise PageRefused(
-            lambda s: _profile_page(request, admin, village.get_profile(session=s), errors)
+            lambda s: _profile_page(request, admin, village.get_profile(s), errors)
         ) from exc
     audit.record(session, actor=admin.actor, action="village_logo")
     return RedirectResponse("/admin/desa?ok=1", status_code=303)
@@ -118,7 +118,7 @@ def announcement_add(
     body: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     try:
-        village.add_announcement(session=session, title=title, body=body)
+        village.add_announcement(session, title=title, body=body)
     except ValidationFailed as exc:
         errors = exc.fields
         raise PageRefused(lambda s: _announcements_page(request, s, admin, errors)) from exc
@@ -135,7 +135,7 @@ def announcement_toggle(
     published: Annotated[str, Form()] = "0",
 ) -> Response:
     village.set_announcement_published(
-        session=session, announcement_id=announcement_id, published=published == "1"
+        session, announcement_id=announcement_id, published=published == "1"
     )
     audit.record(session, actor=admin.actor, action="announcement_publish")
     return RedirectResponse("/admin/pengumuman", status_code=303)

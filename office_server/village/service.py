@@ -9,7 +9,7 @@ from office_server.errors import NotFound, ValidationFailed
 from office_server.village.models import Announcement, VillageProfile
 
 
-def get_profile(*, session: Session) -> VillageProfile:
+def get_profile(session: Session) -> VillageProfile:
     profile = session.get(VillageProfile, 1)
     if profile is None:
         raise NotFound(
@@ -20,7 +20,7 @@ def get_profile(*, session: Session) -> VillageProfile:
     return profile
 
 
-def published_announcements(*, session: Session, limit: int = 5) -> list[Announcement]:
+def published_announcements(session: Session, *, limit: int = 5) -> list[Announcement]:
     stmt = (
         select(Announcement)
         .where(Announcement.published.is_(True))
@@ -58,9 +58,9 @@ PAPER_SIZES = ("F4", "A4", "thermal80", "thermal58")
 MAX_LOGO_BYTES = 1_000_000
 
 
-def update_profile(*, session: Session, changes: dict[str, str]) -> VillageProfile:
+def update_profile(session: Session, *, changes: dict[str, str]) -> VillageProfile:
     """Admin edits of the village profile; every listed field but the optional ones is required."""
-    profile = get_profile(session=session)
+    profile = get_profile(session)
     optional = {"postal_code", "phone", "email", "office_hours", "about", "head_nip"}
     errors: dict[str, str] = {}
     if "number_format" in changes:
@@ -100,11 +100,11 @@ def update_profile(*, session: Session, changes: dict[str, str]) -> VillageProfi
     return profile
 
 
-def all_announcements(*, session: Session) -> list[Announcement]:
+def all_announcements(session: Session) -> list[Announcement]:
     return list(session.scalars(select(Announcement).order_by(Announcement.created_at.desc())))
 
 
-def add_announcement(*, session: Session, title: str, body: str) -> Announcement:
+def add_announcement(session: Session, *, title: str, body: str) -> Announcement:
     title = " ".join(title.split())
     if not title or len(title) > 160:
         raise ValidationFailed({"title": "Judul wajib diisi (paling banyak 160 karakter)."})
@@ -117,7 +117,7 @@ def add_announcement(*, session: Session, title: str, body: str) -> Announcement
 
 
 def set_announcement_published(
-    *, session: Session, announcement_id: int, published: bool
+    session: Session, *, announcement_id: int, published: bool
 ) -> Announcement:
     item = session.get(Announcement, announcement_id)
     if item is None:
@@ -126,7 +126,7 @@ def set_announcement_published(
     return item
 
 
-def set_logo(*, session: Session, data: bytes) -> VillageProfile:
+def set_logo(session: Session, *, data: bytes) -> VillageProfile:
     """The kop surat's logo: any common image, stored as a PNG of at most 600 px."""
     import io
 
@@ -144,6 +144,6 @@ def set_logo(*, session: Session, data: bytes) -> VillageProfile:
             image.convert("RGBA").save(out, format="PNG", optimize=True)
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ValidationFailed({"logo": "Berkas ini bukan gambar (PNG atau JPEG)."}) from exc
-    profile = get_profile(session=session)
+    profile = get_profile(session)
     profile.logo_png = out.getvalue()
     return profile
