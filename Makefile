@@ -20,6 +20,7 @@ services:
 lint:
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
+	$(VENV)/mypy
 
 pytest:
 	$(VENV)/pytest -q $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""The request lifecycle of DESIGN.md: the only place a request's status changes.
+"""The request lifecycle (docs/DESIGN.md): the only place a request's status changes.
 
 Each action names the statuses it may start from and the one it leads to; `apply`
 checks the guard, changes the status and writes the audit event in the caller's

@@ -1,5 +1,5 @@
 /* Loket Desa form: checks as you type (the server checks again), and the offline
-   request QR when there is no signal (DESIGN.md kind 2: LD1O: + base45(zlib(JSON))). */
+   request QR when there is no signal (docs/DESIGN.md, kind 2: LD1O: + base45(zlib(JSON))). */
 (function () {
   "use strict";
   var f = document.getElementById("req");

@@ -1,5 +1,5 @@
 /* Loket Desa: a small QR encoder (alphanumeric mode, error correction M, versions 1-40)
-   and base45, for the offline request QR (DESIGN.md kind 2). Loaded only when needed.
+   and base45, for the offline request QR (docs/DESIGN.md, kind 2). Loaded only when needed.
    Follows ISO/IEC 18004 as laid out in Project Nayuki's reference implementation. */
 (function (W) {
   "use strict";
