@@ -26,7 +26,7 @@ from office_server.errors import DomainError, NotFound, ValidationFailed
 from office_server.letter_types import service as letter_types
 from office_server.letter_types.models import LetterType
 from office_server.qr_images import qr_png_data_url, qr_svg
-from office_server.requests import lifecycle
+from office_server.requests import lifecycle, submission
 from office_server.requests import service as requests_service
 from office_server.requests.models import Channel, LetterRequest
 from office_server.security import normalize_code
@@ -110,7 +110,7 @@ async def review(code: str, request: Request, session: ReadSession) -> Response:
     nik, name, data = _values(await request.form(), lt)
     values = {"applicant_nik": nik, "applicant_name": name, **data}
     try:
-        cleaned = requests_service.check_submission(
+        cleaned = submission.check_submission(
             session,
             letter_type_code=lt.code,
             applicant_nik=nik,

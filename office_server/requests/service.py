@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -12,21 +11,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loket_protocol.fields import PHONE_RE, normalize_phone
 from office_server.audit import service as audit
 from office_server.audit.service import Actor
 from office_server.config import Settings
 from office_server.database import utcnow
-from office_server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from office_server.errors import Conflict, NotFound, ValidationFailed
 from office_server.letter_types import service as letter_types
 from office_server.letter_types.forms import clean_form
-from office_server.letter_types.models import LetterType
 from office_server.operators.models import Operator
-from office_server.requests import lifecycle
+from office_server.requests import lifecycle, submission
 from office_server.requests.lifecycle import Status
 from office_server.requests.models import Channel, LetterRequest
-from office_server.residents import service as residents
-from office_server.residents.nik import APPLICANT_MIN_AGE, NikError, NikInfo, validate_nik
+from office_server.residents.nik import validate_nik
 from office_server.security import (
     matches_hash,
     new_public_code,
@@ -34,8 +30,6 @@ from office_server.security import (
     normalize_secret,
     sha256_hex,
 )
-
-_NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .,'\u2019`-])*$", re.UNICODE)
 
 NOT_FOUND_MESSAGE = (
     "Permohonan tidak ditemukan. Periksa kode dan kode rahasia Anda, "
@@ -45,40 +39,6 @@ NOT_FOUND_MESSAGE = (
 
 def _not_found() -> NotFound:
     return NotFound(NOT_FOUND_MESSAGE, "Request not found.", code="request_not_found")
-
-
-def check_name(name: str) -> str:
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise ValidationFailed({"applicant_name": "Nama wajib diisi."})
-    if len(cleaned) > 120:
-        raise ValidationFailed({"applicant_name": "Nama terlalu panjang (paling banyak 120)."})
-    if not _NAME_RE.match(cleaned):
-        raise ValidationFailed(
-            {"applicant_name": "Nama hanya boleh berisi huruf, spasi, titik, koma, dan tanda '."}
-        )
-    return cleaned
-
-
-def _check_consistency(
-    session: Session, nik: str, birth: date, sex: str, form: dict[str, str]
-) -> dict[str, str]:
-    """The NIK carries the birth date and sex; the form and the register must agree."""
-    errors: dict[str, str] = {}
-    if form.get("tanggal_lahir") and form["tanggal_lahir"] != birth.isoformat():
-        errors["form_data.tanggal_lahir"] = (
-            "Tanggal lahir tidak sama dengan tanggal lahir pada NIK. Periksa lagi keduanya."
-        )
-    expected_sex = "Perempuan" if sex == "P" else "Laki-laki"
-    if form.get("jenis_kelamin") and form["jenis_kelamin"] != expected_sex:
-        errors["form_data.jenis_kelamin"] = (
-            "Jenis kelamin tidak sesuai dengan NIK (untuk perempuan tanggal lahir pada NIK "
-            "ditambah 40)."
-        )
-    registered = residents.find_by_nik(session, nik=nik)
-    if registered is not None and registered.birth_date != birth:
-        errors["applicant_nik"] = "NIK tidak cocok dengan data kependudukan desa."
-    return errors
 
 
 def _body_hash(payload: dict[str, Any]) -> str:
@@ -120,8 +80,8 @@ def create(
             return _replay(session, existing, _body_hash(body), actor)
 
     lt = letter_types.get_by_code(session, code=letter_type_code)
-    _check_channel(lt, channel)
-    nik_info, name, cleaned = _checked(
+    submission.check_channel(lt, channel)
+    nik_info, name, cleaned = submission.check_all(
         session,
         lt,
         applicant_nik=applicant_nik,
@@ -138,7 +98,7 @@ def create(
         channel=channel,
         applicant_nik=nik_info.nik,
         applicant_name=name,
-        phone=check_phone(phone) or cleaned.get("no_hp") or None,
+        phone=submission.check_phone(phone) or cleaned.get("no_hp") or None,
         form_data=cleaned,
         status=Status.SUBMITTED,
         secret_hash=sha256_hex(secret),
@@ -278,8 +238,12 @@ def correct_fields(
     merged = {**request.form_data, **changes}
     cleaned = clean_form(request.letter_type.fields, merged)
     info = validate_nik(request.applicant_nik)
-    errors = _check_consistency(session, info.nik, info.birth_date, info.sex, cleaned)
-    name = check_name(applicant_name) if applicant_name is not None else request.applicant_name
+    errors = submission.check_consistency(session, info.nik, info.birth_date, info.sex, cleaned)
+    name = (
+        submission.check_name(applicant_name)
+        if applicant_name is not None
+        else request.applicant_name
+    )
     if errors:
         raise ValidationFailed(errors)
     changed = sorted(k for k in cleaned if request.form_data.get(k) != cleaned[k])
@@ -321,90 +285,6 @@ def expire_stale(session: Session, *, settings: Settings) -> int:
     for request in stale:
         lifecycle.apply(session, request, "expire", actor=audit.SYSTEM)
     return len(stale)
-
-
-# --- used by the HTML pages ---------------------------------------------------------
-
-
-def check_submission(
-    session: Session,
-    *,
-    letter_type_code: str,
-    applicant_nik: str,
-    applicant_name: str,
-    form_data: dict[str, Any],
-    today: date | None = None,
-) -> dict[str, str]:
-    """The checks of `create` without filing: the review step before the resident sends.
-
-    Returns the cleaned form; raises ValidationFailed with every problem (or Forbidden for
-    a counter-only type). `create` checks again when the request is actually filed.
-    """
-    lt = letter_types.get_by_code(session, code=letter_type_code)
-    _check_channel(lt, Channel.WEB)
-    return _checked(
-        session,
-        lt,
-        applicant_nik=applicant_nik,
-        applicant_name=applicant_name,
-        form_data=form_data,
-        today=today,
-    )[2]
-
-
-def _check_channel(lt: LetterType, channel: Channel) -> None:
-    if not lt.self_service and channel != Channel.COUNTER:
-        raise Forbidden(
-            f"{lt.title} dilayani langsung di loket kantor desa. Silakan datang dengan "
-            "membawa persyaratannya.",
-            f"'{lt.title}' is handled at the office counter only.",
-            code="counter_only",
-        )
-
-
-def _checked(
-    session: Session,
-    lt: LetterType,
-    *,
-    applicant_nik: str,
-    applicant_name: str,
-    form_data: dict[str, Any],
-    today: date | None,
-) -> tuple[NikInfo, str, dict[str, str]]:
-    """Every check of a submission at once, so the resident sees all problems together."""
-    errors: dict[str, str] = {}
-    nik_info = None
-    try:
-        nik_info = validate_nik(applicant_nik, today=today, min_age=APPLICANT_MIN_AGE)
-    except NikError as exc:
-        errors["applicant_nik"] = exc.message
-    name = applicant_name
-    try:
-        name = check_name(applicant_name)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-    cleaned: dict[str, str] = {}
-    try:
-        cleaned = clean_form(lt.fields, form_data, today=today)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-    if nik_info is not None and not errors:
-        errors.update(
-            _check_consistency(session, nik_info.nik, nik_info.birth_date, nik_info.sex, cleaned)
-        )
-    if errors or nik_info is None:
-        raise ValidationFailed(errors)
-    return nik_info, name, cleaned
-
-
-def check_phone(phone: str | None) -> str | None:
-    """An Indonesian mobile number for news about the letter, or None."""
-    cleaned = normalize_phone(phone or "")
-    if not cleaned:
-        return None
-    if not PHONE_RE.match(cleaned):
-        raise ValidationFailed({"phone": "Nomor HP tidak valid (contoh 081234567890)."})
-    return cleaned
 
 
 def oldest_open(session: Session, *, status: str) -> LetterRequest | None:
