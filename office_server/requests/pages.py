@@ -116,7 +116,7 @@ async def review(code: str, request: Request, session: ReadSession) -> Response:
             applicant_nik=nik,
             applicant_name=name,
             form_data=data,
-        )
+        ).form
     except ValidationFailed as exc:
         return _form_page(request, session, lt, values=values, errors=exc.fields, status_code=422)
     return render(

@@ -79,14 +79,13 @@ def create(
         if existing is not None:
             return _replay(session, existing, _body_hash(body), actor)
 
-    lt = letter_types.get_by_code(session, code=letter_type_code)
-    submission.check_channel(lt, channel)
-    nik_info, name, cleaned = submission.check_all(
+    lt, nik_info, name, cleaned = submission.check_submission(
         session,
-        lt,
+        letter_type_code=letter_type_code,
         applicant_nik=applicant_nik,
         applicant_name=applicant_name,
         form_data=form_data,
+        channel=channel,
         today=today,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,13 @@ def check_consistency(
     return errors
 
 
+class Checked(NamedTuple):
+    letter_type: LetterType
+    nik: NikInfo
+    name: str
+    form: dict[str, str]
+
+
 def check_submission(
     session: Session,
     *,
@@ -66,23 +73,26 @@ def check_submission(
     applicant_nik: str,
     applicant_name: str,
     form_data: dict[str, Any],
+    channel: Channel = Channel.WEB,
     today: date | None = None,
-) -> dict[str, str]:
-    """The checks of `create` without filing: the review step before the resident sends.
+) -> Checked:
+    """Every check of a request before it is filed: the review step of the resident's
+    form, and `requests.service.create` again when the request is really filed.
 
-    Returns the cleaned form; raises ValidationFailed with every problem (or Forbidden for
-    a counter-only type). `create` checks again when the request is actually filed.
+    Raises ValidationFailed with every problem at once (or Forbidden for a counter-only
+    type on another channel).
     """
     lt = letter_types.get_by_code(session, code=letter_type_code)
-    check_channel(lt, Channel.WEB)
-    return check_all(
+    check_channel(lt, channel)
+    nik, name, form = check_all(
         session,
         lt,
         applicant_nik=applicant_nik,
         applicant_name=applicant_name,
         form_data=form_data,
         today=today,
-    )[2]
+    )
+    return Checked(lt, nik, name, form)
 
 
 def check_channel(lt: LetterType, channel: Channel) -> None:
