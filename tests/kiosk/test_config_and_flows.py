@@ -11,7 +11,8 @@ from kiosk_app.api_client import FormField, KioskApiClient, RetryPolicy
 from kiosk_app.config import ConfigError, load_config, parse_config
 from kiosk_app.flows import Outbox
 from kiosk_app.printing import pickup_receipt, split_pickup, status_problem
-from kiosk_app.validation import check_value, manual_payload, parse_date
+from kiosk_app.validation import check_value, parse_date
+from loket_protocol.qr import typed_pickup_payload
 
 SECRET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -91,12 +92,13 @@ def test_form_checks_match_the_server_rules() -> None:
 
 
 def test_manual_entry_rebuilds_the_pickup_payload() -> None:
-    payload = manual_payload(
+    # The entry screen sends what loket_protocol rebuilds from the typed code and secret.
+    payload = typed_pickup_payload(
         "http://127.0.0.1:8000", "k7m2 qx9p", "abcd efgh ijkl mnop qrst uvwx yz23 4567"
     )
     assert payload == f"HTTP://127.0.0.1:8000/S/K7M2QX9P#{SECRET}"
-    assert manual_payload("http://x", "K7M2QX9", SECRET) is None
-    assert manual_payload("http://x", "K7M2QX9P", SECRET[:-1] + "1") is None  # not base32
+    assert typed_pickup_payload("http://x", "K7M2QX9", SECRET) is None
+    assert typed_pickup_payload("http://x", "K7M2QX9P", SECRET[:-1] + "1") is None  # not base32
 
 
 def test_pickup_receipt_prints_the_secret_readably() -> None:
