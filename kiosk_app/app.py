@@ -141,8 +141,6 @@ class KioskApp(App):
             self.scanner.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.api.close()
-        self.a4.close()
-        self.receipt.close()
 
     @property
     def sm(self) -> Any:

@@ -11,6 +11,7 @@ from kivy.properties import OptionProperty, StringProperty
 from kiosk_app.flows import print_receipt_safely
 from kiosk_app.printing import PrintFailed, pickup_receipt
 from kiosk_app.screens import KioskScreen
+from printer_drivers.errors import PrinterErrorKind
 
 
 class TicketScreen(KioskScreen):
@@ -52,7 +53,7 @@ class TicketScreen(KioskScreen):
         app.submit(
             lambda: print_receipt_safely(app.receipt, lines, qr),
             done,
-            lambda _e: done(PrintFailed("error")),
+            lambda e: done(PrintFailed(PrinterErrorKind.JOB_FAILED, repr(e))),
         )
 
     def reset(self) -> None:

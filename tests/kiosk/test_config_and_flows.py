@@ -10,9 +10,11 @@ import pytest
 from kiosk_app.api_client import FormField, KioskApiClient, RetryPolicy
 from kiosk_app.config import ConfigError, load_config, parse_config
 from kiosk_app.flows import Outbox
-from kiosk_app.printing import pickup_receipt, split_pickup, status_problem
+from kiosk_app.printing import PrintFailed, pickup_receipt, split_pickup, status_problem
 from kiosk_app.validation import check_value, parse_date
 from loket_protocol.qr import typed_pickup_payload
+from printer_drivers.base import PrinterState, PrinterStatus
+from printer_drivers.errors import PrinterErrorKind
 
 SECRET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -117,16 +119,18 @@ def test_pickup_receipt_prints_the_secret_readably() -> None:
     assert "Kode: K7M2QX9P" in texts
 
 
-def test_status_problem_reads_common_shapes() -> None:
-    class S:
-        def __init__(self, **kw: object) -> None:
-            self.__dict__.update(kw)
+def test_status_problem_reads_every_printer_state() -> None:
+    def problem(state: PrinterState) -> PrinterErrorKind | None:
+        return status_problem(PrinterStatus(state))
 
-    assert status_problem(S(state="online")) is None
-    assert status_problem(S(state="unknown")) is None  # cannot report: try printing
-    assert status_problem(S(state="paper_out")) == "paper_out"
-    assert status_problem(S(state="offline")) == "offline"
-    assert status_problem(S(state="cover_open")) == "error"
+    assert problem(PrinterState.ONLINE) is None
+    assert problem(PrinterState.UNKNOWN) is None  # cannot report: try printing
+    assert problem(PrinterState.PAPER_OUT) == PrinterErrorKind.PAPER_OUT
+    assert problem(PrinterState.OFFLINE) == PrinterErrorKind.OFFLINE
+    # A cover left open is shown as a printer fault.
+    cover = problem(PrinterState.COVER_OPEN)
+    assert cover == PrinterErrorKind.COVER_OPEN
+    assert PrintFailed(cover).localized("en") == "The printer has a fault."
 
 
 def test_outbox_keeps_updates_until_the_server_has_them(tmp_path: Path) -> None:
