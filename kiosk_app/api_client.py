@@ -192,10 +192,18 @@ class LetterType:
 
 @dataclass(frozen=True)
 class FiledRequest:
+    """A request filed at the kiosk: what its pickup ticket prints.
+
+    ``pickup_qr`` is printed as a QR; ``code`` and ``pickup_secret`` (the secret inside
+    that QR) are printed as text, for typing in at a kiosk whose camera cannot read it.
+    A server older than ``pickup_secret`` sends none: "" then, and the ticket has the QR only.
+    """
+
     code: str
     pickup_qr: str
     status: str
     status_label: str
+    pickup_secret: str = ""
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> FiledRequest:
@@ -204,6 +212,7 @@ class FiledRequest:
             pickup_qr=_req(d, "pickup_qr", str),
             status=_req(d, "status", str),
             status_label=_text(d, "status_label"),
+            pickup_secret=_text(d, "pickup_secret"),
         )
 
 
@@ -251,6 +260,9 @@ class Claim:
 
 @dataclass(frozen=True)
 class ScanResult:
+    """What the server made of a scan. ``claim`` is set when the letter is ready to print;
+    ``pickup_qr`` and ``pickup_secret`` (as in FiledRequest) when the scan filed a request."""
+
     kind: str
     outcome: str
     message: str
@@ -258,6 +270,7 @@ class ScanResult:
     request: RequestInfo | None = None
     claim: Claim | None = None
     pickup_qr: str | None = None
+    pickup_secret: str | None = None
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> ScanResult:
@@ -271,6 +284,7 @@ class ScanResult:
             request=RequestInfo.from_json(request) if request else None,
             claim=Claim.from_json(claim) if claim else None,
             pickup_qr=_opt(d, "pickup_qr", str),
+            pickup_secret=_opt(d, "pickup_secret", str),
         )
 
     def localized(self, language: str) -> str:

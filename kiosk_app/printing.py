@@ -164,22 +164,14 @@ def group(text: str, size: int = 4) -> str:
     return " ".join(text[i : i + size] for i in range(0, len(text), size))
 
 
-def split_pickup(payload: str) -> tuple[str, str] | None:
-    """(code, secret) from a pickup QR payload, for printing them readable."""
-    head, sep, secret = payload.rpartition("#")
-    code = head.rstrip("/").rpartition("/")[2]
-    if not sep or len(code) != 8 or len(secret) != 32:
-        return None
-    return code, secret
-
-
 def _now() -> str:
     return datetime.now().strftime("%d-%m-%Y %H:%M")
 
 
 def pickup_receipt(
-    *, village: str, title: str, code: str, status_label: str, pickup_qr: str, lang: str
+    *, village: str, title: str, code: str, status_label: str, pickup_secret: str, lang: str
 ) -> list[ReceiptLine]:
+    """The pickup ticket's text; its QR is the server's ``pickup_qr``, printed beside it."""
     lines = [
         ReceiptLine(village.upper(), bold=True, align="center"),
         ReceiptLine(_now(), align="center"),
@@ -188,11 +180,10 @@ def pickup_receipt(
         ReceiptLine(tr("rcpt_code", lang, code=code), bold=True, align="center", size="double"),
         ReceiptLine(tr("rcpt_status", lang, label=status_label), align="center"),
     ]
-    parts = split_pickup(pickup_qr)
-    if parts:
+    if pickup_secret:  # a server older than the field sends none: the QR alone then
         # For typing at a kiosk without a working camera.
         lines.append(ReceiptLine(tr("rcpt_secret", lang), align="center"))
-        lines.append(ReceiptLine(group(parts[1]), align="center"))
+        lines.append(ReceiptLine(group(pickup_secret), align="center"))
     lines.append(ReceiptLine(tr("rcpt_pickup_hint", lang), align="center"))
     return lines
 

@@ -10,9 +10,9 @@ import pytest
 from kiosk_app.api_client import FormField, KioskApiClient, RetryPolicy
 from kiosk_app.config import ConfigError, load_config, parse_config
 from kiosk_app.flows import Outbox
-from kiosk_app.printing import PrintFailed, pickup_receipt, split_pickup, status_problem
+from kiosk_app.printing import PrintFailed, pickup_receipt, status_problem
 from kiosk_app.validation import check_value, parse_date
-from loket_protocol.qr import typed_pickup_payload
+from loket_protocol.qr import PickupPayload, parse, typed_pickup_payload
 from printer_drivers.base import PrinterState, PrinterStatus
 from printer_drivers.errors import PrinterErrorKind
 
@@ -105,18 +105,30 @@ def test_manual_entry_rebuilds_the_pickup_payload() -> None:
 
 def test_pickup_receipt_prints_the_secret_readably() -> None:
     qr = f"HTTP://127.0.0.1:8000/S/K7M2QX9P#{SECRET}"
-    assert split_pickup(qr) == ("K7M2QX9P", SECRET)
+    # The server sends the secret beside the QR; it is the one inside it.
+    assert parse(qr) == PickupPayload("K7M2QX9P", SECRET)
     lines = pickup_receipt(
         village="Sukamaju",
         title="Domisili",
         code="K7M2QX9P",
         status_label="Sedang Diperiksa",
-        pickup_qr=qr,
+        pickup_secret=SECRET,
         lang="id",
     )
     texts = [ln.text for ln in lines]
     assert "ABCD EFGH IJKL MNOP QRST UVWX YZ23 4567" in texts
     assert "Kode: K7M2QX9P" in texts
+    # A server older than pickup_secret: the ticket carries the code and the QR only.
+    older = pickup_receipt(
+        village="Sukamaju",
+        title="Domisili",
+        code="K7M2QX9P",
+        status_label="Sedang Diperiksa",
+        pickup_secret="",
+        lang="id",
+    )
+    assert "Kode: K7M2QX9P" in [ln.text for ln in older]
+    assert len(older) == len(lines) - 2
 
 
 def test_status_problem_reads_every_printer_state() -> None:
