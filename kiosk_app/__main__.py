@@ -2,4 +2,4 @@ import sys
 
 from kiosk_app.main import run
 
-sys.exit(run())
+sys.exit(run(prog="python -m kiosk_app"))

@@ -130,6 +130,11 @@ def _opt(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> An
     return value
 
 
+def _text(data: Mapping[str, Any], key: str) -> str:
+    """An optional string field; "" when absent or null."""
+    return _opt(data, key, str) or ""
+
+
 @dataclass(frozen=True)
 class Health:
     status: str
@@ -137,7 +142,7 @@ class Health:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Health:
-        return cls(status=_req(d, "status", str), village=_opt(d, "village", str) or "")
+        return cls(status=_req(d, "status", str), village=_text(d, "village"))
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,7 @@ class LetterType:
         return cls(
             code=_req(d, "code", str),
             title=_req(d, "title", str),
-            description=_opt(d, "description", str) or "",
+            description=_text(d, "description"),
             self_service=bool(d.get("self_service", False)),
             required_documents=tuple(str(x) for x in (_opt(d, "required_documents", list) or [])),
             fields=tuple(FormField.from_json(f) for f in (_opt(d, "fields", list) or [])),
@@ -187,10 +192,18 @@ class LetterType:
 
 @dataclass(frozen=True)
 class FiledRequest:
+    """A request filed at the kiosk: what its pickup ticket prints.
+
+    ``pickup_qr`` is printed as a QR; ``code`` and ``pickup_secret`` (the secret inside
+    that QR) are printed as text, for typing in at a kiosk whose camera cannot read it.
+    A server older than ``pickup_secret`` sends none: "" then, and the ticket has the QR only.
+    """
+
     code: str
     pickup_qr: str
     status: str
     status_label: str
+    pickup_secret: str = ""
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> FiledRequest:
@@ -198,7 +211,8 @@ class FiledRequest:
             code=_req(d, "code", str),
             pickup_qr=_req(d, "pickup_qr", str),
             status=_req(d, "status", str),
-            status_label=_opt(d, "status_label", str) or "",
+            status_label=_text(d, "status_label"),
+            pickup_secret=_text(d, "pickup_secret"),
         )
 
 
@@ -216,9 +230,9 @@ class RequestInfo:
     def from_json(cls, d: Mapping[str, Any]) -> RequestInfo:
         return cls(
             code=_req(d, "code", str),
-            letter_type_title=_opt(d, "letter_type_title", str) or "",
+            letter_type_title=_text(d, "letter_type_title"),
             status=_req(d, "status", str),
-            status_label=_opt(d, "status_label", str) or "",
+            status_label=_text(d, "status_label"),
             submitted_at=_opt(d, "submitted_at", str),
             correction_message=_opt(d, "correction_message", str),
             rejection_reason=_opt(d, "rejection_reason", str),
@@ -237,15 +251,18 @@ class Claim:
     def from_json(cls, d: Mapping[str, Any]) -> Claim:
         return cls(
             claim_id=_req(d, "claim_id", str),
-            letter_number=_opt(d, "letter_number", str) or "",
+            letter_number=_text(d, "letter_number"),
             pdf_sha256=_req(d, "pdf_sha256", str).lower(),
             pdf_size=_req(d, "pdf_size", int),
-            paper=_opt(d, "paper", str) or "",
+            paper=_text(d, "paper"),
         )
 
 
 @dataclass(frozen=True)
 class ScanResult:
+    """What the server made of a scan. ``claim`` is set when the letter is ready to print;
+    ``pickup_qr`` and ``pickup_secret`` (as in FiledRequest) when the scan filed a request."""
+
     kind: str
     outcome: str
     message: str
@@ -253,6 +270,7 @@ class ScanResult:
     request: RequestInfo | None = None
     claim: Claim | None = None
     pickup_qr: str | None = None
+    pickup_secret: str | None = None
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> ScanResult:
@@ -261,11 +279,12 @@ class ScanResult:
         return cls(
             kind=_req(d, "kind", str),
             outcome=_req(d, "outcome", str),
-            message=_opt(d, "message", str) or "",
-            message_en=_opt(d, "message_en", str) or "",
+            message=_text(d, "message"),
+            message_en=_text(d, "message_en"),
             request=RequestInfo.from_json(request) if request else None,
             claim=Claim.from_json(claim) if claim else None,
             pickup_qr=_opt(d, "pickup_qr", str),
+            pickup_secret=_opt(d, "pickup_secret", str),
         )
 
     def localized(self, language: str) -> str:
@@ -285,9 +304,9 @@ class Ticket:
         return cls(
             ticket_id=_req(d, "ticket_id", str),
             number=_req(d, "number", str),
-            service_date=_opt(d, "service_date", str) or "",
+            service_date=_text(d, "service_date"),
             waiting_before=_opt(d, "waiting_before", int) or 0,
-            follow_url=_opt(d, "follow_url", str) or "",
+            follow_url=_text(d, "follow_url"),
         )
 
 

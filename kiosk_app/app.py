@@ -141,8 +141,6 @@ class KioskApp(App):
             self.scanner.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.api.close()
-        self.a4.close()
-        self.receipt.close()
 
     @property
     def sm(self) -> Any:
@@ -342,6 +340,7 @@ class KioskApp(App):
                 title=scan.request.letter_type_title if scan.request else "",
                 status_label=scan.request.status_label if scan.request else "",
                 pickup_qr=scan.pickup_qr,
+                pickup_secret=scan.pickup_secret or "",
             )
             return
         self.screen("result").show_scan(scan, can_print=False)

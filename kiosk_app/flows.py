@@ -20,7 +20,8 @@ from kiosk_app.api_client import (
     ServerUnreachable,
     Ticket,
 )
-from kiosk_app.printing import KioskPrinter, Line, PrintFailed, queue_receipt
+from kiosk_app.printing import KioskPrinter, PrintFailed, queue_receipt
+from printer_drivers.base import ReceiptLine
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def take_queue_ticket(
 
 
 def print_receipt_safely(
-    printer: KioskPrinter, lines: list[Line], qr_payload: str | None = None
+    printer: KioskPrinter, lines: list[ReceiptLine], qr_payload: str | None = None
 ) -> PrintFailed | None:
     try:
         printer.print_receipt(lines, qr_payload)

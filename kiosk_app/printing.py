@@ -1,96 +1,90 @@
 """The kiosk's two printers (A4 letters, receipts) over printer_drivers, and its receipts.
 
 printer_drivers knows nothing about letters; this module turns kiosk things (a queue
-ticket, a pickup ticket, a "could not print" note) into its Receipt jobs, and its errors
-into ``PrintFailed`` with a kind the screens explain in plain words.
+ticket, a pickup ticket, a "could not print" note) into its Receipt jobs, and its
+PrinterError into ``PrintFailed``, whose message the screens show in plain words.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import assert_never
 
 from kiosk_app.i18n import tr
+from printer_drivers.base import (
+    MEDIA,
+    Printer,
+    PrinterState,
+    PrinterStatus,
+    Receipt,
+    ReceiptLine,
+)
+from printer_drivers.errors import PrinterError, PrinterErrorKind
+from printer_drivers.factory import printer_from_url
 
 log = logging.getLogger(__name__)
 
-# Kinds the screens know how to explain; anything else is shown as "error".
-OFFLINE, PAPER_OUT, NOT_CONFIGURED, ERROR = "offline", "paper_out", "not_configured", "error"
-
 
 class PrintFailed(Exception):
-    def __init__(self, kind: str, detail: str = "", message_id: str = "") -> None:
-        super().__init__(f"{kind}: {detail}" if detail else kind)
+    """A job the kiosk could not print, with what to tell the resident.
+
+    ``kind`` is printer_drivers' own; a kiosk without a usable printer for the job is
+    BAD_CONFIGURATION too.
+    """
+
+    def __init__(self, kind: PrinterErrorKind, detail: str = "", message_id: str = "") -> None:
+        super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
         self.kind = kind
         self.detail = detail
         # The printer's own Indonesian sentence ("Tutup printer terbuka..."), when it has one.
         self.message_id = message_id
 
     @classmethod
-    def from_printer_error(cls, exc: BaseException) -> PrintFailed:
-        return cls(_kind_of(exc), str(exc), str(getattr(exc, "message_id", "") or ""))
+    def from_printer_error(cls, exc: PrinterError) -> PrintFailed:
+        return cls(exc.kind, str(exc), exc.message_id)
 
     def localized(self, lang: str) -> str:
         if lang == "id" and self.message_id:
             return self.message_id
-        key = {
-            OFFLINE: "printer_offline",
-            PAPER_OUT: "printer_paper_out",
-            NOT_CONFIGURED: "printer_none",
-        }.get(self.kind, "printer_error")
-        return tr(key, lang)
+        return tr(message_key(self.kind), lang)
 
 
-def _kind_of(exc: BaseException) -> str:
-    raw = getattr(exc, "kind", None)
-    kind = str(getattr(raw, "value", raw) or "").lower()
-    if "paper" in kind:
-        return PAPER_OUT
-    if kind in ("offline", "timeout") or "unreachable" in kind or "connect" in kind:
-        return OFFLINE
-    if kind == "bad_configuration":
-        return NOT_CONFIGURED
-    if isinstance(exc, OSError) and not kind:
-        return OFFLINE
-    return ERROR
-
-
-def _printer_errors() -> tuple[type[BaseException], ...]:
-    try:
-        from printer_drivers.errors import PrinterError
-    except ImportError:  # pragma: no cover - printer_drivers is part of the kiosk extra
-        return (OSError,)
-    return (PrinterError, OSError)
-
-
-Align = Literal["left", "center", "right"]
-TextSize = Literal["normal", "double", "wide", "tall"]  # as printer_drivers.base has them
-
-
-@dataclass(frozen=True)
-class Line:
-    text: str
-    bold: bool = False
-    align: Align = "left"
-    size: TextSize = "normal"
+def message_key(kind: PrinterErrorKind) -> str:
+    """The i18n key of what the screens say for ``kind`` when the printer has no sentence."""
+    match kind:
+        case PrinterErrorKind.OFFLINE | PrinterErrorKind.TIMEOUT:
+            return "printer_offline"
+        case PrinterErrorKind.PAPER_OUT:
+            return "printer_paper_out"
+        case PrinterErrorKind.BAD_CONFIGURATION:
+            return "printer_none"
+        case (
+            PrinterErrorKind.COVER_OPEN
+            | PrinterErrorKind.UNSUPPORTED_JOB
+            | PrinterErrorKind.JOB_FAILED
+        ):
+            return "printer_error"
+        case _:
+            assert_never(kind)
 
 
 class KioskPrinter:
-    """One configured printer (or none), with the kiosk's error translation."""
+    """One configured printer (or none), with the kiosk's error translation.
 
-    def __init__(self, url: str, role: str, printer: Any = None) -> None:
+    Only PrinterError is caught: the Printer contract (printer_drivers.base) says calls
+    raise nothing else and ``status()`` never raises.
+    """
+
+    def __init__(self, url: str, role: str, printer: Printer | None = None) -> None:
         self.url = url
         self.role = role
         self._printer = printer
         self._build_error: str = ""
         if printer is None and url:
             try:
-                from printer_drivers.factory import printer_from_url
-
                 self._printer = printer_from_url(url)
-            except Exception as exc:  # bad URL or missing backend: say so on screen
+            except PrinterError as exc:  # a bad URL: said on screen when a job needs it
                 log.warning("%s printer %s unusable: %s", role, url, exc)
                 self._build_error = str(exc)
 
@@ -98,93 +92,71 @@ class KioskPrinter:
     def configured(self) -> bool:
         return self._printer is not None
 
-    def _need(self) -> Any:
+    def _need(self) -> Printer:
         if self._printer is None:
-            raise PrintFailed(NOT_CONFIGURED, self._build_error or f"no {self.role} printer")
+            raise PrintFailed(
+                PrinterErrorKind.BAD_CONFIGURATION, self._build_error or f"no {self.role} printer"
+            )
         return self._printer
 
     def check_ready(self) -> None:
         """Raise PrintFailed if the printer says it cannot print now (before a job)."""
-        printer = self._need()
-        try:
-            status = printer.status(timeout=5)
-        except _printer_errors() as exc:
-            raise PrintFailed.from_printer_error(exc) from exc
+        status = self._need().status(timeout=5)
         problem = status_problem(status)
-        if problem:
-            raise PrintFailed(problem, _describe(status), getattr(status, "message_id", ""))
+        if problem is not None:
+            detail = f"state={status.state.value}" + (f", {status.detail}" if status.detail else "")
+            raise PrintFailed(problem, detail, status.message_id)
 
     def print_pdf(self, pdf: bytes, media: str = "A4") -> bool:
         """Print; True if the printer confirmed it finished, False if it only accepted it."""
         printer = self._need()
+        if media not in MEDIA:
+            raise PrintFailed(PrinterErrorKind.UNSUPPORTED_JOB, f"no {media!r} paper in printers")
         try:
             # The title lands in spooler logs: never personal data in it.
             result = printer.print_pdf(pdf, copies=1, media=media, title="Loket Desa", timeout=120)
-        except _printer_errors() as exc:
+        except PrinterError as exc:
             raise PrintFailed.from_printer_error(exc) from exc
-        return bool(getattr(result, "completed", True))
+        return result.completed
 
-    def print_receipt(self, lines: list[Line], qr_payload: str | None = None) -> None:
+    def print_receipt(self, lines: list[ReceiptLine], qr_payload: str | None = None) -> None:
         printer = self._need()
         try:
-            from printer_drivers.base import Receipt, ReceiptLine
-
-            job = Receipt(
-                lines=[
-                    ReceiptLine(ln.text, bold=ln.bold, align=ln.align, size=ln.size) for ln in lines
-                ],
-                qr_payload=qr_payload,
-                cut=True,
-            )
-            printer.print_receipt(job, timeout=30)
-        except _printer_errors() as exc:
+            printer.print_receipt(Receipt(lines, qr_payload=qr_payload, cut=True), timeout=30)
+        except PrinterError as exc:
             raise PrintFailed.from_printer_error(exc) from exc
 
-    def close(self) -> None:
-        close = getattr(self._printer, "close", None)
-        if callable(close):
-            close()
 
+def status_problem(status: PrinterStatus) -> PrinterErrorKind | None:
+    """None when the printer can take a job now, else why not.
 
-def status_problem(status: Any) -> str | None:
-    """None when the printer can take a job now, else one of our kinds.
-
-    A printer that cannot report (state "unknown") gets the job: refusing would make a
-    plain USB/file printer useless, and a real failure still surfaces while printing.
+    A printer that cannot report (UNKNOWN) gets the job: refusing would make a plain
+    USB/file printer useless, and a real failure still surfaces while printing.
     """
-    if status is None:
-        return None
-    raw = getattr(status, "state", "")
-    state = str(getattr(raw, "value", raw) or "").lower()
-    if state in ("online", "unknown", "ready", "idle", ""):
-        return None
-    if "paper" in state:
-        return PAPER_OUT
-    if state == "offline":
-        return OFFLINE
-    return ERROR
-
-
-def _describe(status: Any) -> str:
-    parts = []
-    for attr in ("state", "detail"):
-        value = getattr(status, attr, None)
-        if value not in (None, ""):
-            parts.append(f"{attr}={getattr(value, 'value', value)}")
-    return ", ".join(parts) or repr(status)
+    match status.state:
+        case PrinterState.ONLINE | PrinterState.UNKNOWN:
+            return None
+        case PrinterState.OFFLINE:
+            return PrinterErrorKind.OFFLINE
+        case PrinterState.PAPER_OUT:
+            return PrinterErrorKind.PAPER_OUT
+        case PrinterState.COVER_OPEN:
+            return PrinterErrorKind.COVER_OPEN
+        case _:
+            assert_never(status.state)
 
 
 # --------------------------------------------------------------------------- receipts
 def queue_receipt(
     *, village: str, number: str, service_date: str, waiting_before: int, lang: str
-) -> list[Line]:
+) -> list[ReceiptLine]:
     return [
-        Line(village.upper(), bold=True, align="center"),
-        Line(tr("rcpt_queue", lang), align="center"),
-        Line(number, bold=True, align="center", size="double"),
-        Line(service_date, align="center"),
-        Line(tr("queue_waiting", lang, n=waiting_before), align="center"),
-        Line(tr("rcpt_queue_follow", lang), align="center"),
+        ReceiptLine(village.upper(), bold=True, align="center"),
+        ReceiptLine(tr("rcpt_queue", lang), align="center"),
+        ReceiptLine(number, bold=True, align="center", size="double"),
+        ReceiptLine(service_date, align="center"),
+        ReceiptLine(tr("queue_waiting", lang, n=waiting_before), align="center"),
+        ReceiptLine(tr("rcpt_queue_follow", lang), align="center"),
     ]
 
 
@@ -192,46 +164,39 @@ def group(text: str, size: int = 4) -> str:
     return " ".join(text[i : i + size] for i in range(0, len(text), size))
 
 
-def split_pickup(payload: str) -> tuple[str, str] | None:
-    """(code, secret) from a pickup QR payload, for printing them readable."""
-    head, sep, secret = payload.rpartition("#")
-    code = head.rstrip("/").rpartition("/")[2]
-    if not sep or len(code) != 8 or len(secret) != 32:
-        return None
-    return code, secret
-
-
 def _now() -> str:
     return datetime.now().strftime("%d-%m-%Y %H:%M")
 
 
 def pickup_receipt(
-    *, village: str, title: str, code: str, status_label: str, pickup_qr: str, lang: str
-) -> list[Line]:
+    *, village: str, title: str, code: str, status_label: str, pickup_secret: str, lang: str
+) -> list[ReceiptLine]:
+    """The pickup ticket's text; its QR is the server's ``pickup_qr``, printed beside it."""
     lines = [
-        Line(village.upper(), bold=True, align="center"),
-        Line(_now(), align="center"),
-        Line(tr("rcpt_pickup", lang), bold=True, align="center"),
-        Line(title, align="center"),
-        Line(tr("rcpt_code", lang, code=code), bold=True, align="center", size="double"),
-        Line(tr("rcpt_status", lang, label=status_label), align="center"),
+        ReceiptLine(village.upper(), bold=True, align="center"),
+        ReceiptLine(_now(), align="center"),
+        ReceiptLine(tr("rcpt_pickup", lang), bold=True, align="center"),
+        ReceiptLine(title, align="center"),
+        ReceiptLine(tr("rcpt_code", lang, code=code), bold=True, align="center", size="double"),
+        ReceiptLine(tr("rcpt_status", lang, label=status_label), align="center"),
     ]
-    parts = split_pickup(pickup_qr)
-    if parts:
+    if pickup_secret:  # a server older than the field sends none: the QR alone then
         # For typing at a kiosk without a working camera.
-        lines.append(Line(tr("rcpt_secret", lang), align="center"))
-        lines.append(Line(group(parts[1]), align="center"))
-    lines.append(Line(tr("rcpt_pickup_hint", lang), align="center"))
+        lines.append(ReceiptLine(tr("rcpt_secret", lang), align="center"))
+        lines.append(ReceiptLine(group(pickup_secret), align="center"))
+    lines.append(ReceiptLine(tr("rcpt_pickup_hint", lang), align="center"))
     return lines
 
 
-def failed_receipt(*, village: str, code: str, title: str, reason: str, lang: str) -> list[Line]:
+def failed_receipt(
+    *, village: str, code: str, title: str, reason: str, lang: str
+) -> list[ReceiptLine]:
     return [
-        Line(village.upper(), bold=True, align="center"),
-        Line(_now(), align="center"),
-        Line(tr("rcpt_failed", lang), bold=True, align="center", size="double"),
-        Line(title, align="center"),
-        Line(tr("rcpt_code", lang, code=code), bold=True, align="center", size="double"),
-        Line(tr("rcpt_reason", lang, reason=reason), align="center"),
-        Line(tr("rcpt_failed_hint", lang), align="center"),
+        ReceiptLine(village.upper(), bold=True, align="center"),
+        ReceiptLine(_now(), align="center"),
+        ReceiptLine(tr("rcpt_failed", lang), bold=True, align="center", size="double"),
+        ReceiptLine(title, align="center"),
+        ReceiptLine(tr("rcpt_code", lang, code=code), bold=True, align="center", size="double"),
+        ReceiptLine(tr("rcpt_reason", lang, reason=reason), align="center"),
+        ReceiptLine(tr("rcpt_failed_hint", lang), align="center"),
     ]

@@ -7,9 +7,9 @@ from datetime import date
 
 from kiosk_app.api_client import FormField
 from kiosk_app.i18n import tr
+from loket_protocol.fields import PHONE_RE, normalize_phone
 
 NUMERIC_TYPES = {"nik", "number", "phone", "date"}
-PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
 # Top-level fields every request needs, shown first.
 NIK = FormField(name="applicant_nik", label="", type="nik", required=True, max_length=16)
 NAME = FormField(name="applicant_name", label="", type="text", required=True, max_length=120)
@@ -39,22 +39,10 @@ def check_value(spec: FormField, value: str, lang: str, label: str) -> tuple[str
     if spec.type == "number" and not re.fullmatch(r"\d+", value):
         return value, tr("form_err_number", lang, label=label)
     if spec.type == "phone":
-        value = re.sub(r"[\s-]", "", value)
+        value = normalize_phone(value)
         if not PHONE_RE.match(value):
             return value, tr("form_err_phone", lang)
     if spec.type == "date":
         iso = parse_date(value)
         return (iso or value), (None if iso else tr("form_err_date", lang))
     return value, None
-
-
-CODE_RE = re.compile(r"^[0-9A-Z]{8}$")
-SECRET_RE = re.compile(r"^[A-Z2-7]{32}$")
-
-
-def manual_payload(server_url: str, code: str, secret: str) -> str | None:
-    code = re.sub(r"[\s-]", "", code).upper()
-    secret = re.sub(r"[\s-]", "", secret).upper()
-    if not CODE_RE.match(code) or not SECRET_RE.match(secret):
-        return None
-    return f"{server_url.rstrip('/').upper()}/S/{code}#{secret}"

@@ -287,17 +287,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify)
 
     # Listed for --help only: main() hands `loket kiosk ...` to kiosk_app.main.run.
-    sub.add_parser("kiosk", help="start the kiosk app (loket kiosk --help for its options)")
+    sub.add_parser(
+        "kiosk", help="start the kiosk app (= loket-kiosk; loket kiosk --help for its options)"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["kiosk"]:
-        # The kiosk has its own options (--config, --fullscreen, --camera, ...).
+        # The kiosk has its own options (--config, --fullscreen, --camera, ...). A kiosk PC
+        # without the server's packages runs the same thing as `loket-kiosk`.
         from kiosk_app.main import run
 
-        return run(argv[1:])
+        return run(argv[1:], prog="loket kiosk")
     args = build_parser().parse_args(argv)
     from office_server.errors import DomainError, ValidationFailed
 

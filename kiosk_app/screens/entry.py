@@ -12,7 +12,7 @@ from typing import Any
 from kivy.properties import ObjectProperty, OptionProperty, StringProperty
 
 from kiosk_app.screens import KioskScreen
-from kiosk_app.validation import manual_payload
+from loket_protocol.qr import typed_pickup_payload
 
 
 class EntryScreen(KioskScreen):
@@ -33,7 +33,9 @@ class EntryScreen(KioskScreen):
         self.ids.keyboard.target = field
 
     def submit(self) -> None:
-        payload = manual_payload(self.app.kc.server_url, self.ids.code.text, self.ids.secret.text)
+        payload = typed_pickup_payload(
+            self.app.kc.server_url, self.ids.code.text, self.ids.secret.text
+        )
         if payload is None:
             self.error = "entry_bad"
             return

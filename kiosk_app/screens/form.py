@@ -251,7 +251,11 @@ class FormScreen(KioskScreen):
         title = self.title_text
         self.reset()  # personal data leaves the screen now
         self.app.show("ticket").show_filed(
-            code=filed.code, title=title, status_label=filed.status_label, pickup_qr=filed.pickup_qr
+            code=filed.code,
+            title=title,
+            status_label=filed.status_label,
+            pickup_qr=filed.pickup_qr,
+            pickup_secret=filed.pickup_secret,
         )
 
     def _failed(self, exc: BaseException, body: dict[str, Any], key: str) -> None:

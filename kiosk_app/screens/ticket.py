@@ -1,7 +1,7 @@
 """A request was filed (at the kiosk or from an offline-request QR): show and print its ticket.
 
-The pickup QR is printed as it came from the server and never re-requested: a retried
-request would replace its secret and void the ticket already printed.
+The pickup QR and its secret are printed as they came from the server and never
+re-requested: a retried request would replace the secret and void the ticket already printed.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from kivy.properties import OptionProperty, StringProperty
 from kiosk_app.flows import print_receipt_safely
 from kiosk_app.printing import PrintFailed, pickup_receipt
 from kiosk_app.screens import KioskScreen
+from printer_drivers.errors import PrinterErrorKind
 
 
 class TicketScreen(KioskScreen):
@@ -18,11 +19,14 @@ class TicketScreen(KioskScreen):
     title_text = StringProperty("")
     status_label = StringProperty("")
     pickup_qr = StringProperty("")
+    pickup_secret = StringProperty("")
     print_state = OptionProperty("idle", options=["idle", "printing", "printed", "failed"])
 
-    def show_filed(self, *, code: str, title: str, status_label: str, pickup_qr: str) -> None:
+    def show_filed(
+        self, *, code: str, title: str, status_label: str, pickup_qr: str, pickup_secret: str
+    ) -> None:
         self.code, self.title_text, self.status_label = code, title, status_label
-        self.pickup_qr = pickup_qr
+        self.pickup_qr, self.pickup_secret = pickup_qr, pickup_secret
         self.app.event("filed", code=code)
         self.print_ticket()
 
@@ -37,7 +41,7 @@ class TicketScreen(KioskScreen):
             title=self.title_text,
             code=self.code,
             status_label=self.status_label,
-            pickup_qr=self.pickup_qr,
+            pickup_secret=self.pickup_secret,
             lang=app.lang,
         )
         qr = self.pickup_qr
@@ -52,10 +56,11 @@ class TicketScreen(KioskScreen):
         app.submit(
             lambda: print_receipt_safely(app.receipt, lines, qr),
             done,
-            lambda _e: done(PrintFailed("error")),
+            lambda e: done(PrintFailed(PrinterErrorKind.JOB_FAILED, repr(e))),
         )
 
     def reset(self) -> None:
         super().reset()
-        self.code = self.title_text = self.status_label = self.pickup_qr = ""
+        self.code = self.title_text = self.status_label = ""
+        self.pickup_qr = self.pickup_secret = ""
         self.print_state = "idle"

@@ -25,6 +25,12 @@ from office_server.requests.schemas import RequestCreated, RequestIn
 
 router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
 
+PICKUP_SECRET_DOC = (
+    "The secret inside pickup_qr on its own (32 base32 characters), for the kiosk to print "  # noqa: S105
+    "readably beside the QR so a resident can type it in where a camera cannot read it. "
+    "The server keeps only its hash and cannot show it again."
+)
+
 
 class ScanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -68,7 +74,14 @@ class ScanOut(BaseModel):
     message_en: str
     request: ScanRequest | None = None
     claim: ScanClaim | None = None
-    pickup_qr: str | None = None
+    pickup_qr: str | None = Field(
+        default=None,
+        description="Only when outcome is filed: the new request's pickup QR payload; its "
+        "code is request.code.",
+    )
+    pickup_secret: str | None = Field(
+        default=None, description="Only when outcome is filed. " + PICKUP_SECRET_DOC
+    )
 
 
 @router.post("/scans", response_model=ScanOut)
@@ -86,6 +99,7 @@ def scan(
         message=result.message,
         message_en=result.message_en,
         pickup_qr=result.pickup_qr,
+        pickup_secret=result.pickup_secret,
     )
     if result.request is not None:
         r = result.request
@@ -148,14 +162,19 @@ def claim_failed(
     return ClaimState(status=request.status)
 
 
-@router.post("/requests", status_code=201, response_model=RequestCreated)
+class KioskRequestCreated(RequestCreated):
+    pickup_secret: str = Field(description=PICKUP_SECRET_DOC)
+
+
+@router.post("/requests", status_code=201, response_model=KioskRequestCreated)
 def file_at_kiosk(
     body: RequestIn,
     session: DbSession,
     kiosk: CurrentKiosk,
     settings: AppSettings,
     idempotency_key: IdempotencyKey = None,
-) -> RequestCreated:
+) -> KioskRequestCreated:
+    """Files a request typed at the kiosk; the answer is what its pickup ticket prints."""
     request, secret, _ = requests_service.create(
         session,
         **body.filing(),
@@ -163,7 +182,8 @@ def file_at_kiosk(
         actor=kiosks.actor_for(kiosk),
         idempotency_key=idempotency_key,
     )
-    return RequestCreated.of(request, secret, settings)
+    created = RequestCreated.of(request, secret, settings)
+    return KioskRequestCreated(**created.model_dump(), pickup_secret=secret)
 
 
 class TicketIn(BaseModel):

@@ -92,7 +92,9 @@ class ScanResult:
     request: LetterRequest | None = None
     claim: KioskClaim | None = None
     letter: Letter | None = None
+    # Set when the scan filed a request: its pickup QR, and the secret in it on its own.
     pickup_qr: str | None = None
+    pickup_secret: str | None = None
 
 
 _OUTCOME_TEXT: dict[str, tuple[str, str]] = {
@@ -237,6 +239,7 @@ def _file_offline(
         "Your request was filed. Keep the ticket with the pickup QR.",
         request,
         pickup_qr=pickup_payload(settings.public_url_upper, request.public_code, secret),
+        pickup_secret=secret,
     )
 
 

@@ -129,6 +129,7 @@ def pickup_flow(p: Any) -> Any:
     yield p.until(lambda: ticket.print_state in ("printed", "failed"), 20, "ticket printed")
     p.check("offline request ticket printed", ticket.print_state == "printed")
     p.data["offline_code"] = ticket.code
+    p.data["offline_qr"] = ticket.pickup_qr
     yield 0.2
     p.shot("ticket-offline-request")
     yield from _home(p)

@@ -17,6 +17,7 @@ from kiosk_app.api_client import (
     ApiError,
     BadResponse,
     Claim,
+    FiledRequest,
     IntegrityError,
     KioskApiClient,
     RateLimited,
@@ -129,6 +130,44 @@ def test_idempotent_post_is_retried_with_the_same_key() -> None:
         ticket = api.take_ticket(service="A", idempotency_key="k-1")
     assert ticket.number == "A-012" and ticket.waiting_before == 3
     assert keys == ["k-1", "k-1", "k-1"]
+
+
+def test_a_filed_request_carries_its_pickup_secret() -> None:
+    secret = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    qr = f"HTTP://X/S/K7M2QX9P#{secret}"
+    filed = {"code": "K7M2QX9P", "pickup_qr": qr, "status": "submitted"}
+    scan = {
+        "kind": "offline_request",
+        "outcome": "filed",
+        "message": "Terkirim.",
+        "request": {"code": "K7M2QX9P", "status": "submitted"},
+        "pickup_qr": qr,
+    }
+    answers = {
+        "/api/v1/kiosk/requests": {**filed, "pickup_secret": secret},
+        "/api/v1/kiosk/scans": {**scan, "pickup_secret": secret},
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answers[request.url.path])
+
+    def file(api: KioskApiClient) -> FiledRequest:
+        return api.file_request(
+            letter_type="SKD",
+            applicant_nik="3604011708900001",
+            applicant_name="Siti",
+            form_data={},
+            phone=None,
+            idempotency_key="k",
+        )
+
+    with client(handler) as api:
+        assert (file(api).code, file(api).pickup_secret) == ("K7M2QX9P", secret)
+        assert api.scan(qr).pickup_secret == secret
+        # A server older than the field: no secret, everything else as before.
+        answers = {"/api/v1/kiosk/requests": filed, "/api/v1/kiosk/scans": scan}
+        assert file(api).pickup_secret == "" and file(api).pickup_qr == qr
+        assert api.scan(qr).pickup_secret is None and api.scan(qr).pickup_qr == qr
 
 
 def test_scan_is_not_repeated_after_it_may_have_reached_the_server() -> None:

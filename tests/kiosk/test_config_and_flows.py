@@ -10,8 +10,11 @@ import pytest
 from kiosk_app.api_client import FormField, KioskApiClient, RetryPolicy
 from kiosk_app.config import ConfigError, load_config, parse_config
 from kiosk_app.flows import Outbox
-from kiosk_app.printing import pickup_receipt, split_pickup, status_problem
-from kiosk_app.validation import check_value, manual_payload, parse_date
+from kiosk_app.printing import PrintFailed, pickup_receipt, status_problem
+from kiosk_app.validation import check_value, parse_date
+from loket_protocol.qr import PickupPayload, parse, typed_pickup_payload
+from printer_drivers.base import PrinterState, PrinterStatus
+from printer_drivers.errors import PrinterErrorKind
 
 SECRET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -91,40 +94,55 @@ def test_form_checks_match_the_server_rules() -> None:
 
 
 def test_manual_entry_rebuilds_the_pickup_payload() -> None:
-    payload = manual_payload(
+    # The entry screen sends what loket_protocol rebuilds from the typed code and secret.
+    payload = typed_pickup_payload(
         "http://127.0.0.1:8000", "k7m2 qx9p", "abcd efgh ijkl mnop qrst uvwx yz23 4567"
     )
     assert payload == f"HTTP://127.0.0.1:8000/S/K7M2QX9P#{SECRET}"
-    assert manual_payload("http://x", "K7M2QX9", SECRET) is None
-    assert manual_payload("http://x", "K7M2QX9P", SECRET[:-1] + "1") is None  # not base32
+    assert typed_pickup_payload("http://x", "K7M2QX9", SECRET) is None
+    assert typed_pickup_payload("http://x", "K7M2QX9P", SECRET[:-1] + "1") is None  # not base32
 
 
 def test_pickup_receipt_prints_the_secret_readably() -> None:
     qr = f"HTTP://127.0.0.1:8000/S/K7M2QX9P#{SECRET}"
-    assert split_pickup(qr) == ("K7M2QX9P", SECRET)
+    # The server sends the secret beside the QR; it is the one inside it.
+    assert parse(qr) == PickupPayload("K7M2QX9P", SECRET)
     lines = pickup_receipt(
         village="Sukamaju",
         title="Domisili",
         code="K7M2QX9P",
         status_label="Sedang Diperiksa",
-        pickup_qr=qr,
+        pickup_secret=SECRET,
         lang="id",
     )
     texts = [ln.text for ln in lines]
     assert "ABCD EFGH IJKL MNOP QRST UVWX YZ23 4567" in texts
     assert "Kode: K7M2QX9P" in texts
+    # A server older than pickup_secret: the ticket carries the code and the QR only.
+    older = pickup_receipt(
+        village="Sukamaju",
+        title="Domisili",
+        code="K7M2QX9P",
+        status_label="Sedang Diperiksa",
+        pickup_secret="",
+        lang="id",
+    )
+    assert "Kode: K7M2QX9P" in [ln.text for ln in older]
+    assert len(older) == len(lines) - 2
 
 
-def test_status_problem_reads_common_shapes() -> None:
-    class S:
-        def __init__(self, **kw: object) -> None:
-            self.__dict__.update(kw)
+def test_status_problem_reads_every_printer_state() -> None:
+    def problem(state: PrinterState) -> PrinterErrorKind | None:
+        return status_problem(PrinterStatus(state))
 
-    assert status_problem(S(state="online")) is None
-    assert status_problem(S(state="unknown")) is None  # cannot report: try printing
-    assert status_problem(S(state="paper_out")) == "paper_out"
-    assert status_problem(S(state="offline")) == "offline"
-    assert status_problem(S(state="cover_open")) == "error"
+    assert problem(PrinterState.ONLINE) is None
+    assert problem(PrinterState.UNKNOWN) is None  # cannot report: try printing
+    assert problem(PrinterState.PAPER_OUT) == PrinterErrorKind.PAPER_OUT
+    assert problem(PrinterState.OFFLINE) == PrinterErrorKind.OFFLINE
+    # A cover left open is shown as a printer fault.
+    cover = problem(PrinterState.COVER_OPEN)
+    assert cover == PrinterErrorKind.COVER_OPEN
+    assert PrintFailed(cover).localized("en") == "The printer has a fault."
 
 
 def test_outbox_keeps_updates_until_the_server_has_them(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kiosk_app.printing import group
 from loket_protocol.qr import encode_offline_request
 from tests.support import factories
 from tests.support.server import RunningServer, free_port, running_server
@@ -125,6 +126,11 @@ def split_qr(pickup_qr: str) -> tuple[str, str]:
     return head.rsplit("/", 1)[1], secret
 
 
+def unwrapped(paper: str) -> str:
+    """Receipt text with the printer's line wrapping undone (a 58 mm roll has 32 columns)."""
+    return " ".join(paper.split())
+
+
 def pdfs_in(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.pdf")) if folder.exists() else []
 
@@ -182,6 +188,8 @@ def test_pickup_status_and_bad_codes(
     offline_code = result["data"]["offline_code"]
     assert request_status(server, offline_code) == "submitted"
     assert offline_code in receipt_output()
+    # The ticket prints the secret of its QR readably, as the scan answer carried it.
+    assert group(split_qr(result["data"]["offline_qr"])[1]) in unwrapped(receipt_output())
     assert 4 <= result["data"]["idle_after"] <= 8
     assert len(result["shots"]) >= 10
 
@@ -230,6 +238,7 @@ def test_new_request_queue_ticket_and_typed_code(
     assert len(pdfs_in(a4)) == 1
     printed = receipt_output()
     assert filed_code in printed and data["queue_number"] in printed, printed[-2000:]
+    assert group(split_qr(data["filed_qr"])[1]) in unwrapped(printed), printed[-2000:]
 
 
 def test_printer_faults_keep_the_letter_ready(
