@@ -31,7 +31,7 @@ bench: setup services
 	$(VENV)/python benchmarks/run_all.py
 
 kiosk: setup
-	$(VENV)/loket kiosk
+	$(VENV)/loket-kiosk
 
 clean:
 	rm -rf var/test-services .pytest_cache

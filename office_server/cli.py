@@ -14,10 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from office_server.config import get_settings
-from office_server.database import Database
+from office_server.errors import DomainError, ValidationFailed
 
+# The database (SQLAlchemy) is imported only by the commands that use it, so `loket kiosk`
+# also runs where only the kiosk extra is installed.
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from office_server.database import Database
 
 
 class CommandFailed(Exception):
@@ -29,6 +33,8 @@ class CommandFailed(Exception):
 
 
 def _db() -> Database:
+    from office_server.database import Database
+
     return Database(get_settings())
 
 
@@ -302,10 +308,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(argv[1:], prog="loket kiosk")
     args = build_parser().parse_args(argv)
-    from office_server.errors import DomainError, ValidationFailed
-
     try:
         return int(args.func(args))
+    except ModuleNotFoundError as exc:
+        print(
+            f"loket {args.command}: needs the office server's packages ({exc.name} is "
+            "missing); install 'loket-desa[server]'.",
+            file=sys.stderr,
+        )
+        return 2
     except CommandFailed as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code

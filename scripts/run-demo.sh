@@ -14,7 +14,7 @@ if [[ -n "${DISPLAY:-}" && -f kiosk_app/main.py ]]; then
     .venv/bin/loket add-kiosk --name "demo-kiosk-$(hostname)" --key-file "$key"
   fi
   sleep 2
-  .venv/bin/loket kiosk &
+  .venv/bin/loket-kiosk &
   pids+=($!)
 fi
 wait "${pids[0]}"
