@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # Wrong pickup secrets per client address per minute before 429.
     lookup_rate_per_minute: int = 30
     max_body_bytes: int = 1_000_000
+    # PDF uploads to a letter's verification page per client address per minute (each
+    # one costs a signature check); over it, 429.
+    verify_uploads_per_minute: int = 10
     # Sign every issued letter (PAdES) with the village's own key under data_dir/keys.
     sign_letters: bool = True
     # The village's time zone: WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import io
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -19,9 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 KEY_FILE = "village-key.pem"
 CERT_FILE = "village-cert.pem"
 _lock = threading.Lock()
@@ -128,12 +130,23 @@ def _sign(pdf: bytes, data_dir: Path, village_name: str) -> bytes:
     return out.getvalue()
 
 
+# Our letters carry one signature field in two revisions. Walking a form's fields parses
+# each one, and a 1 MB upload can hold 13,500 of them (1.5 s of CPU per upload), so a
+# PDF with more fields or revisions than a letter could ever have is not checked at all.
+MAX_FORM_FIELDS = 50
+MAX_REVISIONS = 16
+UNREADABLE = "berkas PDF ini rusak atau tidak dapat dibaca."
+TOO_COMPLEX = "berkas ini memuat terlalu banyak kolom isian atau perubahan untuk sebuah surat desa."
+
+
 @dataclass(frozen=True)
 class SignatureCheck:
     signed: bool
     intact: bool  # the signed bytes are unchanged
     trusted: bool  # signed with this village's certificate
     signer: str
+    # Why the PDF was not checked at all (Indonesian, for the page); "" when it was.
+    problem: str = ""
 
     @property
     def ok(self) -> bool:
@@ -141,28 +154,64 @@ class SignatureCheck:
 
 
 def check_pdf(pdf: bytes, *, data_dir: Path) -> SignatureCheck:
-    """Checks the letter's signature against this village's certificate; never raises."""
+    """Checks the letter's signature against this village's certificate; never raises.
+
+    CPU-bound (up to a second on a large PDF): an `async` caller runs it in a worker
+    thread with a bound on how many run at once (see letters/verification_pages.py).
+    """
     return _outside_event_loop(lambda: _check(pdf, data_dir))
 
 
 def _check(pdf: bytes, data_dir: Path) -> SignatureCheck:
     from pyhanko.keys import load_cert_from_pemder
-    from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     cert_path = keys_dir(data_dir) / CERT_FILE
+    # pyHanko parses bytes anyone may upload; whatever it raises on them (PdfError, a
+    # RecursionError on 20,000 nested arrays, ...) means the PDF cannot be checked.
     try:
-        signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
-    except (PdfError, ValueError, KeyError):
-        return SignatureCheck(False, False, False, "")
+        reader = PdfFileReader(io.BytesIO(pdf))
+        if reader.xrefs.total_revisions > MAX_REVISIONS or _too_many_fields(reader):
+            return SignatureCheck(False, False, False, "", problem=TOO_COMPLEX)
+        signatures = reader.embedded_signatures
+    except Exception as exc:
+        log.info("uploaded PDF not readable: %s", type(exc).__name__)
+        return SignatureCheck(False, False, False, "", problem=UNREADABLE)
     if not signatures or not cert_path.exists():
         return SignatureCheck(bool(signatures), False, False, "")
     context = ValidationContext(trust_roots=[load_cert_from_pemder(str(cert_path))])
     try:
         status = validate_pdf_signature(signatures[-1], context)
-    except (PdfError, ValueError, KeyError):
+    except Exception as exc:  # a signature that cannot be validated
+        log.info("uploaded PDF's signature not checkable: %s", type(exc).__name__)
         return SignatureCheck(True, False, False, "")
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
     return SignatureCheck(True, bool(status.intact and status.valid), bool(status.trusted), signer)
+
+
+def _too_many_fields(reader: Any) -> bool:
+    """Whether the form holds over MAX_FORM_FIELDS fields, counting nested /Kids too.
+
+    Stops as soon as the count is over, so it never parses more than that many fields.
+    """
+    from pyhanko.pdf_utils.generic import ArrayObject, DictionaryObject
+
+    try:
+        pending = [reader.root["/AcroForm"]["/Fields"]]
+    except (KeyError, TypeError):
+        return False
+    budget = MAX_FORM_FIELDS
+    while pending:
+        items = pending.pop()
+        if not isinstance(items, ArrayObject):
+            continue
+        budget -= len(items)
+        if budget < 0:
+            return True
+        for item in items:
+            field = item.get_object()
+            if isinstance(field, DictionaryObject) and "/Kids" in field:
+                pending.append(field["/Kids"])
+    return False

@@ -2,30 +2,55 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
+import threading
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
-from office_server.deps import AppSettings, ReadSession, verified_letter
+from office_server.deps import AppSettings, ReadSession, client_key, verified_letter
 from office_server.errors import NotFound
 from office_server.letters import signing
 from office_server.letters.context import format_tanggal
+from office_server.ratelimit import RateLimiter
 from office_server.templating import render
 
 router = APIRouter(tags=["verification"])
+log = logging.getLogger("loket.security")
 MAX_UPLOAD_BYTES = 1_000_000  # the server's body limit (Settings.max_body_bytes) also holds
 
+# The signature check is CPU-bound (pyHanko parses the whole PDF). It runs in a worker
+# thread so the event loop keeps answering everyone else, and at most this many run at
+# once in the process: one more upload is told to try again, never queued behind them.
+CONCURRENT_CHECKS = 2
+_checks = threading.BoundedSemaphore(CONCURRENT_CHECKS)
+BUSY = "Server sedang sibuk memeriksa berkas lain. Tunggu sebentar lalu unggah lagi."
+TOO_MANY_UPLOADS = "Terlalu banyak unggahan dari perangkat ini. Tunggu satu menit lalu coba lagi."
 
-def _page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+
+def _page(
+    request: Request, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> HTMLResponse:
     return render(
         request,
         "verification/letter.html",
         context,
         status_code=status,
-        headers={"Referrer-Policy": "no-referrer"},
+        headers={"Referrer-Policy": "no-referrer", **(headers or {})},
     )
+
+
+def _upload_limiter(request: Request, per_minute: int) -> RateLimiter:
+    """Uploads per client and minute, counted whether the PDF matches or not."""
+    state = request.app.state
+    limiter: RateLimiter | None = getattr(state, "verify_upload_limiter", None)
+    if limiter is None:
+        limiter = state.verify_upload_limiter = RateLimiter(per_minute)
+    return limiter
 
 
 @router.get("/v/{token}", response_class=HTMLResponse)
@@ -53,15 +78,32 @@ async def compare_upload(
         letter = verified_letter(request, session, token)
     except NotFound as exc:
         return _page(request, 404, letter=None, message=exc.message)
+    shown: dict[str, Any] = {"letter": letter, "issued_on_text": format_tanggal(letter.issued_on)}
+    limiter = _upload_limiter(request, settings.verify_uploads_per_minute)
+    client = f"upload:{client_key(request)}"
+    if limiter.blocked(client):
+        log.warning("rate limit: verify upload from %s", client_key(request))
+        return _page(
+            request, 429, {"Retry-After": "60"}, comparison=None, notice=TOO_MANY_UPLOADS, **shown
+        )
+    limiter.hit(client)
     data = await pdf.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         return _page(request, 413, letter=None, message="Berkas terlalu besar (paling besar 1 MB).")
+    if not _checks.acquire(blocking=False):
+        return _page(request, 503, {"Retry-After": "5"}, comparison=None, notice=BUSY, **shown)
+    try:
+        # Not cancellable: the slot is given back only when the thread has finished.
+        signature = await anyio.to_thread.run_sync(
+            functools.partial(signing.check_pdf, data, data_dir=settings.data_dir)
+        )
+    finally:
+        _checks.release()
     uploaded = hashlib.sha256(data).hexdigest()
     return _page(
         request,
-        letter=letter,
-        issued_on_text=format_tanggal(letter.issued_on),
         comparison=uploaded == letter.pdf_sha256,
         uploaded_sha256=uploaded,
-        signature=signing.check_pdf(data, data_dir=settings.data_dir),
+        signature=signature,
+        **shown,
     )
