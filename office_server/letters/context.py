@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
-import io
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -17,9 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple
 
-from PIL import Image, UnidentifiedImageError
-
 from office_server.qr_images import qr_svg_data_uri
+from office_server.village import logo as village_logo
 
 logger = logging.getLogger(__name__)
 
@@ -242,20 +240,12 @@ _LOGO_MAX_PX = 320
 def logo_data_uri(logo: bytes) -> str | None:
     """The village logo, shrunk to print resolution, as a PNG data URI (None if unusable)."""
     try:
-        with Image.open(io.BytesIO(logo)) as opened:
-            picture: Image.Image = opened
-            picture.load()
-            if max(picture.size) > _LOGO_MAX_PX:
-                picture.thumbnail((_LOGO_MAX_PX, _LOGO_MAX_PX))
-            if picture.mode not in ("RGB", "RGBA", "L", "LA"):
-                picture = picture.convert("RGBA")
-            out = io.BytesIO()
-            picture.save(out, format="PNG", optimize=True)
-    except (UnidentifiedImageError, OSError, ValueError):
-        # A broken logo must not stop a letter from being issued; it is printed without.
-        logger.warning("Village logo is not a readable image; letter printed without it")
+        png = village_logo.shrunk_png(logo, max_side=_LOGO_MAX_PX)
+    except village_logo.LogoRefused:
+        # A broken or oversized logo must not stop a letter from being issued.
+        logger.warning("Village logo is not a usable image; letter printed without it")
         return None
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 _PREFIXES = {

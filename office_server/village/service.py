@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from office_server import numbering
 from office_server.clock import today_local
 from office_server.errors import NotFound, ValidationFailed
+from office_server.village import logo
 from office_server.village.models import Announcement, VillageProfile
 
 
@@ -55,7 +56,7 @@ NUMBER_SCOPES = ("per_type", "shared")
 # The page the final PDF is laid out on; thermal layouts for offices with a receipt
 # printer only (the kiosk prints them at the printer's dot width, not shrunk from A4).
 PAPER_SIZES = ("F4", "A4", "thermal80", "thermal58")
-MAX_LOGO_BYTES = 1_000_000
+MAX_LOGO_BYTES = logo.MAX_LOGO_BYTES
 
 
 def update_profile(session: Session, *, changes: dict[str, str]) -> VillageProfile:
@@ -127,23 +128,18 @@ def set_announcement_published(
 
 
 def set_logo(session: Session, *, data: bytes) -> VillageProfile:
-    """The kop surat's logo: any common image, stored as a PNG of at most 600 px."""
-    import io
+    """The kop surat's logo: any common image, stored as a PNG of at most 600 px.
 
-    from PIL import Image, UnidentifiedImageError
-
+    Too large an image is refused from its header, before it is decoded; nothing changes.
+    """
     if not data:
         raise ValidationFailed({"logo": "Pilih berkas gambar logo."})
     if len(data) > MAX_LOGO_BYTES:
         raise ValidationFailed({"logo": "Berkas logo terlalu besar (paling besar 1 MB)."})
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image.thumbnail((600, 600))
-            out = io.BytesIO()
-            image.convert("RGBA").save(out, format="PNG", optimize=True)
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ValidationFailed({"logo": "Berkas ini bukan gambar (PNG atau JPEG)."}) from exc
+        png = logo.shrunk_png(data, max_side=600)
+    except logo.LogoRefused as exc:
+        raise ValidationFailed({"logo": str(exc)}) from exc
     profile = get_profile(session)
-    profile.logo_png = out.getvalue()
+    profile.logo_png = png
     return profile
