@@ -153,6 +153,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
         manifest = create_backup(get_settings(), Path(args.file))
     except BackupError as exc:
         raise CommandFailed(str(exc)) from exc
+    except OSError as exc:
+        raise CommandFailed(f"Cadangan gagal: {exc.strerror or exc} ({exc.filename}).") from exc
     print(
         f"Backup written to {args.file}: database ({manifest['database']['dialect']}), "
         f"{len(manifest['archive'])} letter PDFs, manifest with SHA-256 of each file."
@@ -307,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         from kiosk_app.main import run
 
         return run(argv[1:], prog="loket kiosk")
+    # What the server and its commands write holds residents' data (the database, letters,
+    # keys, backups): files 600 and folders 700, whatever the shell's umask.
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

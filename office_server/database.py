@@ -6,17 +6,25 @@ fails to upgrade its lock with "database is locked" and no wait. Taking the writ
 up front makes concurrent writers queue on busy_timeout instead, which the gapless
 letter numbering relies on. PostgreSQL keeps its normal transactions; numbering takes a
 row lock there.
+
+The SQLite file holds every resident's NIK: the data folder is made 700 and the database
+file 600 before SQLite opens it, so its -wal and -shm files (which SQLite creates with
+the database file's mode) are 600 too, whatever the umask.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -91,6 +99,32 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _private_sqlite_files(data_dir: Path, url: str) -> None:
+    """The data folder 700 and the SQLite file 600 (made empty if missing: SQLite takes an
+    empty file as an empty database); an older install's wider modes are narrowed."""
+    missing = []
+    folder = data_dir
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(folder, 0o700)
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    if path.parent.is_dir() and not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for existing in (data_dir, path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+        try:
+            mode = stat.S_IMODE(existing.stat().st_mode)
+            if mode & 0o077:
+                existing.chmod(mode & ~0o077)
+        except OSError:  # not there, or not ours to change
+            continue
+
+
 class Database:
     """One engine and its session factories; built once per app or CLI command."""
 
@@ -98,7 +132,7 @@ class Database:
         self.settings = settings or get_settings()
         self.url = url or self.settings.resolved_database_url
         if self.url.startswith("sqlite"):
-            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_files(self.settings.data_dir, self.url)
         self.engine = make_engine(self.url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = sessionmaker(self.engine, expire_on_commit=False)

@@ -1,11 +1,13 @@
 """The letter archive: final PDFs stored once, by content hash, under the data folder.
 
 Files are written to a temporary name, fsynced and renamed, so a crash never leaves a
-half-written PDF under a real name. The same bytes always land at the same path.
+half-written PDF under a real name. The same bytes always land at the same path. Every
+letter holds a resident's data: files are 600 and folders 700, whatever the umask.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -24,8 +26,8 @@ class Archive:
         target = self.path_for(sha)
         if target.exists():
             return sha
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        private_dir(target.parent)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")  # mode 600
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(pdf)
@@ -46,6 +48,18 @@ class Archive:
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
+
+
+def private_dir(path: Path) -> None:
+    """Makes the folder and any missing parents with mode 700 (Path.mkdir would give the
+    parents the umask's mode, 755 under the usual 022)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another writer
+            os.mkdir(folder, 0o700)
 
 
 def _fsync_dir(path: Path) -> None:

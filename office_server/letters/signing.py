@@ -1,8 +1,8 @@
 """PAdES signatures on issued letters, with a key of the village's own.
 
 At the first letter a key pair and a self-signed certificate ("Pemerintah Desa <name>")
-are made under the data folder (keys/, mode 600). Every final PDF is signed (PAdES
-baseline B-B, no timestamp server: the office may be offline). Anyone with the
+are made under the data folder (keys/: folder 700, files 600). Every final PDF is signed
+(PAdES baseline B-B, no timestamp server: the office may be offline). Anyone with the
 certificate can check a letter offline; the verification page and `loket verify` check
 it against this village's certificate. The keys travel in the backup.
 """
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
+
+from office_server.letters.archive import private_dir
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -76,14 +78,14 @@ def ensure_keys(data_dir: Path, village_name: str) -> tuple[Path, Path]:
             .add_extension(usage, critical=True)
             .sign(key, hashes.SHA256())
         )
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
         _write_private(key_path, pem)
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        _write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
         return key_path, cert_path
 
 
