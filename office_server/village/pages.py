@@ -85,7 +85,7 @@ async def profile_save(
 
 
 @admin_router.post("/desa/logo", response_class=HTMLResponse)
-async def logo_save(
+def logo_save(
     request: Request,
     session: DbSession,
     admin: AdminUser,
@@ -93,7 +93,9 @@ async def logo_save(
     logo: Annotated[UploadFile, File()],
 ) -> Response:
     try:
-        village.set_logo(session, data=await logo.read(village.MAX_LOGO_BYTES + 1))
+        # A plain def, read from the spooled file: decoding runs in the thread pool, not
+        # in the event loop.
+        village.set_logo(session, data=logo.file.read(village.MAX_LOGO_BYTES + 1))
     except ValidationFailed as exc:
         errors = exc.fields
         raise PageRefused(
