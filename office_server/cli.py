@@ -11,9 +11,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from office_server.config import get_settings
+from office_server.config import Settings, get_settings
 from office_server.errors import DomainError, ValidationFailed
 
 # The database (SQLAlchemy) is imported only by the commands that use it, so `loket kiosk`
@@ -231,8 +231,21 @@ def cmd_server(args: argparse.Namespace) -> int:
 
     housekeeping.start(app.state.db, settings)
     # access_log off: uvicorn's would print raw paths; ours logs route templates only.
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    uvicorn.run(
+        app, host=host, port=port, access_log=False, log_level="info", **proxy_options(settings)
+    )
     return 0
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy handling: X-Forwarded-For/-Proto believed only from the proxies in
+    LOKET_TRUSTED_PROXIES. uvicorn's own default believes 127.0.0.1, so anybody on the
+    server's machine (or any local proxy passing the header on) could choose the address
+    every per-client limit counts."""
+    proxies = settings.trusted_proxy_list
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": proxies}
 
 
 def _safe_url(url: str) -> str:

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from office_server.errors import DomainError, ValidationFailed
+from office_server.errors import DomainError, RateLimited, ValidationFailed
 from office_server.templating import error_page
 
 
@@ -96,7 +96,10 @@ def render_error(request: Request, status: int, body: dict[str, Any]) -> Respons
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return render_error(request, exc.status_code, exc.body())
+        response = render_error(request, exc.status_code, exc.body())
+        if isinstance(exc, RateLimited):
+            response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(PageRefused)
     def _refused(request: Request, exc: PageRefused) -> Response:

@@ -79,8 +79,20 @@ class Forbidden(DomainError):
 
 
 class RateLimited(DomainError):
+    """Too many tries; `retry_after` (whole seconds) also goes out as Retry-After."""
+
     status_code = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, message_en: str, *, retry_after: int | None = None) -> None:
+        super().__init__(
+            message, message_en, extra={"retry_after": retry_after} if retry_after else None
+        )
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
 class PayloadTooLarge(DomainError):

@@ -3,6 +3,8 @@ error handlers, routers and static files. docs/DESIGN.md maps each route to its 
 
 from __future__ import annotations
 
+import time
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware import Middleware
@@ -25,7 +27,7 @@ from office_server.operators import api as operators_api
 from office_server.operators import pages as operators_pages
 from office_server.queue import api as queue_api
 from office_server.queue import pages as queue_pages
-from office_server.ratelimit import RateLimiter
+from office_server.ratelimit import Clock, Limits
 from office_server.requests import api as requests_api
 from office_server.requests import operator_pages as request_desk_pages
 from office_server.requests import pages as requests_pages
@@ -59,7 +61,13 @@ PAGE_ROUTERS = (
 )
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    clock: Clock = time.monotonic,
+) -> FastAPI:
+    """The app. `clock` drives the rate limits (tests move it instead of sleeping)."""
     settings = settings or get_settings()
     db = database or Database(settings)
     # Outermost first: each one wraps all below it.
@@ -72,9 +80,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         Middleware(
             SessionMiddleware,
-            secret_key=settings.secret_key,
+            secret_key=settings.session_secret(),
             session_cookie="loket_session",
-            max_age=12 * 3600,
+            # The cookie's own lifetime; the session row on the server decides (logout).
+            max_age=settings.session_hours * 3600,
             same_site="strict",
             https_only=settings.public_url.startswith("https"),
         ),
@@ -87,8 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.lookup_limiter = RateLimiter(settings.lookup_rate_per_minute)
-    app.state.login_limiter = RateLimiter(settings.login_max_failures * 2)
+    app.state.limits = Limits.from_settings(settings, clock=clock)
     install_error_handlers(app)
 
     for router in API_ROUTERS:

@@ -4,7 +4,7 @@ from office_server.audit.models import AuditEvent
 from office_server.kiosks.models import KioskClaim, KioskDevice
 from office_server.letter_types.models import LetterType
 from office_server.letters.models import Letter
-from office_server.operators.models import Operator
+from office_server.operators.models import Operator, OperatorSession
 from office_server.queue.models import QueueTicket
 from office_server.requests.models import LetterRequest
 from office_server.residents.models import Resident
@@ -20,6 +20,7 @@ __all__ = [
     "LetterRequest",
     "LetterType",
     "Operator",
+    "OperatorSession",
     "QueueTicket",
     "Resident",
     "SequenceCounter",

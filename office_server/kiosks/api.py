@@ -8,13 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from loket_protocol.qr import MAX_PAYLOAD_CHARS
+from loket_protocol.qr import MAX_PAYLOAD_CHARS, OFFLINE_PREFIX, PayloadError, PickupPayload, parse
 from office_server.deps import (
     AppSettings,
     CurrentKiosk,
     DbSession,
-    Guesses,
     IdempotencyKey,
+    ScanGuesses,
 )
 from office_server.kiosks import service as kiosks
 from office_server.queue import service as queue
@@ -88,8 +88,12 @@ class ScanOut(BaseModel):
 def scan(
     body: ScanIn, http: Request, session: DbSession, kiosk: CurrentKiosk, settings: AppSettings
 ) -> ScanOut:
-    """What the kiosk shows for a scanned QR: print it, not yet (why), or filed."""
-    guesses = Guesses(http, "scan")
+    """What the kiosk shows for a scanned QR: print it, not yet (why), or filed.
+
+    Wrong pickup QRs slow down that kiosk a little and that code ever more (429 with
+    retry_after); other residents' valid QRs keep working.
+    """
+    guesses = ScanGuesses(http, kiosk_id=kiosk.id, code=_pickup_code(body.payload))
     result = kiosks.scan(session, kiosk=kiosk, payload=body.payload, settings=settings)
     if result.outcome == "not_found":  # a wrong secret: a guess; a foreign QR is not
         guesses.wrong()
@@ -121,6 +125,17 @@ def scan(
             paper=result.letter.paper,
         )
     return out
+
+
+def _pickup_code(payload: str) -> str | None:
+    """The request code of a pickup QR (for the guessing limit), else None."""
+    if payload.strip().upper().startswith(OFFLINE_PREFIX):
+        return None  # not a guess at anything; decoding it is the service's work
+    try:
+        parsed = parse(payload)
+    except PayloadError:
+        return None
+    return parsed.code if isinstance(parsed, PickupPayload) else None
 
 
 @router.get(

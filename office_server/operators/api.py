@@ -1,4 +1,5 @@
-"""Operator login for the JSON API: a signed, HttpOnly, SameSite session cookie."""
+"""Operator login for the JSON API: a signed, HttpOnly, SameSite session cookie that
+names a session kept on the server (logout ends it there)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from office_server.deps import (
     AppSettings,
     CurrentOperator,
     DbSession,
-    login_guesses,
+    LoginGuard,
+    end_operator_session,
     start_operator_session,
 )
 from office_server.error_handlers import render_error
@@ -50,23 +52,25 @@ class LoginOut(BaseModel):
 
 @router.post("/login", response_model=LoginOut)
 def login(
-    body: LoginIn, request: Request, session: DbSession, settings: AppSettings
+    body: LoginIn, request: Request, response: Response, session: DbSession, settings: AppSettings
 ) -> LoginOut | Response:
-    guesses = login_guesses(request)
+    guard = LoginGuard(request, body.username)
     outcome = operators.authenticate(
         session, username=body.username, password=body.password, settings=settings
     )
     if not isinstance(outcome, Operator):
-        guesses.wrong()
-        # Answered, not raised: the failure count and a lockout are committed.
+        guard.failed()
+        # Answered, not raised: the failure count is committed.
         return render_error(request, outcome.status_code, outcome.body())
-    csrf = start_operator_session(request, outcome)
+    csrf = start_operator_session(request, session, outcome, settings)
+    guard.succeeded(response)
     return LoginOut(operator=OperatorOut.of(outcome), csrf_token=csrf)
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request) -> None:
-    request.session.clear()
+def logout(request: Request, session: DbSession) -> None:
+    """Ends the session on the server: the cookie, wherever it was copied, stops working."""
+    end_operator_session(request, session)
 
 
 @router.get("/me", response_model=LoginOut)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from office_server.audit.service import Actor
@@ -27,9 +27,11 @@ class Operator(Base):
     nip: Mapped[str | None] = mapped_column(String(40), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Failed logins since the last good one (the audit log notes every few).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    # No longer set: logins are slowed per address and per name, never locked (0002).
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Bumped when the account is disabled: sessions carry it and die with it.
+    # Bumped when the account is disabled or enabled; its sessions are revoked then too.
     session_generation: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -42,3 +44,18 @@ class Operator(Base):
     def actor(self) -> Actor:
         """Who this operator is in the audit log."""
         return Actor("operator", self.id, self.username)
+
+
+class OperatorSession(Base):
+    """One login. The signed cookie carries only a random token; this row, found by the
+    token's SHA-256, is what makes the cookie worth anything, so a logout, a disabled
+    account or an expiry ends the session on the server, whatever a browser kept."""
+
+    __tablename__ = "operator_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -19,13 +19,14 @@ from office_server.deps import (
     CsrfChecked,
     CurrentOperator,
     DbSession,
+    LoginGuard,
     PageId,
     ReadSession,
-    login_guesses,
+    end_operator_session,
     start_operator_session,
 )
 from office_server.error_handlers import PageRefused
-from office_server.errors import DomainError, ValidationFailed
+from office_server.errors import DomainError, RateLimited, ValidationFailed
 from office_server.operators import service as operators
 from office_server.operators.models import Operator, Role
 from office_server.templating import render
@@ -46,6 +47,7 @@ def _login_page(
         {"error": error.message if error else None, "username": username},
         status_code=error.status_code if error else 200,
         csrf=True,
+        headers=error.headers if isinstance(error, RateLimited) else None,
     )
 
 
@@ -65,7 +67,7 @@ def login(
 ) -> Response:
     try:
         check_csrf(request, csrf_token_)
-        guesses = login_guesses(request)
+        guard = LoginGuard(request, username)
     except DomainError as exc:
         refusal = exc
         raise PageRefused(lambda _: _login_page(request, username=username, error=refusal)) from exc
@@ -73,17 +75,21 @@ def login(
         session, username=username, password=password, settings=settings
     )
     if not isinstance(outcome, Operator):
-        guesses.wrong()
-        # Answered, not raised: the failure count and a lockout are committed.
+        guard.failed()
+        # Answered, not raised: the failure count is committed.
         return _login_page(request, username=username, error=outcome)
-    start_operator_session(request, outcome)
+    start_operator_session(request, session, outcome, settings)
     home = "/operator" if outcome.has_role(Role.OPERATOR) else "/operator/tanda-tangan"
-    return RedirectResponse(home, status_code=303)
+    response = RedirectResponse(home, status_code=303)
+    guard.succeeded(response)
+    return response
 
 
 @router.post("/logout")
-def logout(request: Request, operator: CurrentOperator, _: CsrfChecked) -> Response:
-    request.session.clear()
+def logout(
+    request: Request, session: DbSession, operator: CurrentOperator, _: CsrfChecked
+) -> Response:
+    end_operator_session(request, session)
     return RedirectResponse("/operator/login", status_code=303)
 
 

@@ -17,6 +17,7 @@ from office_server.deps import (
     OperatorUser,
     ReadSession,
     SignerUser,
+    anonymous_filing,
     resident_request,
 )
 from office_server.letters import service as letters
@@ -47,18 +48,26 @@ RequestId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 @router.post("/requests", status_code=201, response_model=RequestCreated)
 def file_request(
     body: RequestIn,
+    http: Request,
     session: DbSession,
     settings: AppSettings,
     idempotency_key: IdempotencyKey = None,
 ) -> RequestCreated:
-    """Files a request from a resident's phone. The 201 is sent only after the commit."""
-    request, secret, _ = requests_service.create(
-        session,
-        **body.filing(),
-        channel=Channel.WEB,
-        actor=RESIDENT,
-        idempotency_key=idempotency_key,
-    )
+    """Files a request from a resident's phone. The 201 is sent only after the commit.
+
+    Limited per client address and in all (429, LOKET_FILING_*); a retry that files
+    nothing new does not count.
+    """
+    with anonymous_filing(http) as slot:
+        request, secret, replayed = requests_service.create(
+            session,
+            **body.filing(),
+            channel=Channel.WEB,
+            actor=RESIDENT,
+            idempotency_key=idempotency_key,
+        )
+        if replayed:
+            slot.give_back()
     return RequestCreated.of(request, secret, settings)
 
 

@@ -20,9 +20,15 @@ from loket_protocol.qr import pickup_payload
 from office_server import i18n
 from office_server.audit.service import RESIDENT
 from office_server.config import Settings
-from office_server.deps import AppSettings, DbSession, ReadSession, resident_request
+from office_server.deps import (
+    AppSettings,
+    DbSession,
+    ReadSession,
+    anonymous_filing,
+    resident_request,
+)
 from office_server.error_handlers import PageRefused
-from office_server.errors import DomainError, NotFound, ValidationFailed
+from office_server.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from office_server.letter_types import service as letter_types
 from office_server.letter_types.models import LetterType
 from office_server.qr_images import qr_png_data_url, qr_svg
@@ -69,8 +75,10 @@ def _form_page(
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    refusal: RateLimited | None = None,
     status_code: int = 200,
 ) -> Response:
+    headers = {**NO_STORE, **(refusal.headers if refusal else {})} if values else None
     return render(
         request,
         "requests/form.html",
@@ -80,9 +88,10 @@ def _form_page(
             "fields": lt.fields,
             "values": values or {},
             "errors": errors or {},
+            "refusal": refusal.message if refusal else None,
         },
         status_code=status_code,
-        headers=NO_STORE if values else None,
+        headers=headers,
     )
 
 
@@ -155,17 +164,35 @@ async def submit(
     nik, name, data = _values(form_data, lt)
     key = str(form_data.get("key") or "")[:40]
     try:
-        created, secret, _ = requests_service.create(
-            session,
-            letter_type_code=lt.code,
-            applicant_nik=nik,
-            applicant_name=name,
-            form_data=data,
-            phone=None,
-            channel=Channel.WEB,
-            actor=RESIDENT,
-            idempotency_key=f"web:{key}" if key else None,
-        )
+        # Limited per address and in all, like the JSON API (a repeated "Kirim" is free).
+        with anonymous_filing(request) as slot:
+            created, secret, replayed = requests_service.create(
+                session,
+                letter_type_code=lt.code,
+                applicant_nik=nik,
+                applicant_name=name,
+                form_data=data,
+                phone=None,
+                channel=Channel.WEB,
+                actor=RESIDENT,
+                idempotency_key=f"web:{key}" if key else None,
+            )
+            if replayed:
+                slot.give_back()
+    except RateLimited as exc:
+        # The form again with what was typed, and why it was not sent.
+        values = {"applicant_nik": nik, "applicant_name": name, **data}
+        refusal = exc
+        raise PageRefused(
+            lambda s: _form_page(
+                request,
+                s,
+                _self_service_type(s, code),
+                values=values,
+                refusal=refusal,
+                status_code=429,
+            )
+        ) from exc
     except ValidationFailed as exc:
         values = {"applicant_nik": nik, "applicant_name": name, **data}
         errors = exc.fields

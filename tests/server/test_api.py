@@ -214,17 +214,23 @@ def test_operator_routes_need_login_csrf_and_role(client: TestClient) -> None:
     assert client.post(f"/api/v1/operator/requests/{rid}/sign", headers=csrf).status_code == 200
 
 
-def test_login_lockout(client: TestClient) -> None:
-    for _ in range(5):
-        r = client.post("/api/v1/auth/login", json={"username": "operator", "password": "salah"})
-        assert r.status_code == 401
-    r = client.post(
-        "/api/v1/auth/login",
-        json={"username": "operator", "password": DEMO_PASSWORDS["operator"]},
-    )
-    assert r.status_code == 401
-    assert r.json()["error"]["code"] == "account_locked"
-    assert "dikunci" in r.json()["error"]["message"]
+def test_login_failures_slow_the_address_and_lock_no_account(client: TestClient) -> None:
+    with TestClient(client.app, client=("10.0.0.7", 50000)) as desk:
+        login(desk, "operator")  # the operator's own browser, at her desk
+        for _ in range(5):
+            r = client.post(
+                "/api/v1/auth/login", json={"username": "operator", "password": "salah"}
+            )
+            assert r.status_code == 401 and r.json()["error"]["code"] == "login_failed"
+        # The sixth try waits, whatever the password: the guesser learns nothing meanwhile.
+        r = client.post(
+            "/api/v1/auth/login",
+            json={"username": "operator", "password": DEMO_PASSWORDS["operator"]},
+        )
+        assert r.status_code == 429 and r.headers["retry-after"] == "2"
+        assert r.json()["error"]["message"].startswith("Terlalu banyak percobaan masuk. Tunggu")
+        # No account is locked: from her own browser the operator logs in at once.
+        login(desk, "operator")
 
 
 def test_operator_actions_and_invalid_transition_is_409(client: TestClient) -> None:

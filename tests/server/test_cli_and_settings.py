@@ -32,10 +32,13 @@ def loket(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedPr
     )  # fmt: skip
 
 
-def test_default_secret_is_refused_outside_development() -> None:
-    with pytest.raises(ValidationError, match="LOKET_SECRET_KEY must be set"):
-        Settings(environment="production")
-    assert Settings(environment="production", secret_key="x" * 32).secret_key == "x" * 32
+def test_a_given_secret_key_is_used_and_a_short_one_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="at least 16 characters"):
+        Settings(data_dir=tmp_path, secret_key="short")
+    given = Settings(data_dir=tmp_path, environment="production", secret_key="x" * 32)
+    assert given.session_secret() == "x" * 32
+    assert "x" * 32 not in repr(given)  # never printed with the settings
+    assert not list(tmp_path.iterdir())  # no key file made when one is given
 
 
 def test_cli_setup_commands(tmp_path: Path) -> None:

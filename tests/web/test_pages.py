@@ -108,7 +108,7 @@ def test_pwa_files(client: TestClient) -> None:
     assert "qr.js" not in re.sub(r'data-qr="[^"]+"', "", form)  # loaded only when needed
 
 
-def test_html_login_locks_after_repeated_failures(client: TestClient) -> None:
+def test_html_login_waits_after_repeated_failures(client: TestClient) -> None:
     page = client.get("/operator/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token
@@ -126,7 +126,8 @@ def test_html_login_locks_after_repeated_failures(client: TestClient) -> None:
             "csrf_token": token.group(1),
         },
     )
-    assert r.status_code == 401 and "dikunci" in r.text
+    assert r.status_code == 429 and "Tunggu 2 detik" in r.text
+    assert r.headers["retry-after"] == "2"
     cookie = r.headers.get("set-cookie", "")
     assert "loket_session" not in cookie or ("httponly" in cookie.lower())
 
