@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -22,7 +24,13 @@ from office_server.letter_types import pages as letter_types_pages
 from office_server.letters import api as letters_api
 from office_server.letters import pages as letters_pages
 from office_server.letters import verification_pages
-from office_server.middleware import AccessLog, BodySizeLimit, CatchUnexpected, PageHeaders
+from office_server.middleware import (
+    AccessLog,
+    BodySizeLimit,
+    CatchUnexpected,
+    PageHeaders,
+    inline_script_policy,
+)
 from office_server.operators import api as operators_api
 from office_server.operators import pages as operators_pages
 from office_server.queue import api as queue_api
@@ -93,6 +101,8 @@ def create_app(
         version="0.1.0",
         description="Self-service letter counter for a village office (kantor desa).",
         middleware=middleware,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -104,6 +114,16 @@ def create_app(
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        # FastAPI's Swagger page: its scripts come from a CDN and one is inline, so it
+        # gets its own Content-Security-Policy (the inline script by its hash).
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "", title=f"{app.title} - API")
+        page.headers["Content-Security-Policy"] = inline_script_policy(
+            bytes(page.body), cdn="https://cdn.jsdelivr.net"
+        )
+        return page
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

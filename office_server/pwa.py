@@ -38,7 +38,7 @@ def service_worker(session: ReadSession) -> Response:
     pages = ["/", "/surat", "/status", "/offline"] + [
         f"/surat/{lt.code}" for lt in letter_types.catalog(session) if lt.self_service
     ]
-    assets = [static_url(n) for n in ("app.css", "form.js", "qr.js", "icon.svg")]
+    assets = [static_url(n) for n in ("app.css", "app.js", "form.js", "qr.js", "icon.svg")]
     version = hashlib.sha256(json.dumps([pages, assets]).encode()).hexdigest()[:10]
     source = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
     source = source.replace("__VERSION__", version).replace(

@@ -12,6 +12,7 @@ Time-based limits run on a FakeClock handed to create_app(): nothing here sleeps
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import stat
@@ -32,6 +33,7 @@ from office_server.kiosks import service as kiosks
 from office_server.main import create_app
 from office_server.operators.models import Operator
 from office_server.seed import DEMO_PASSWORDS
+from office_server.templating import TEMPLATES_DIR
 from tests.support import factories
 from tests.support.server import prepare_server
 
@@ -486,3 +488,108 @@ def test_guessing_one_codes_secret_at_a_kiosk_stays_slow(
         r = _scan(c, created["pickup_qr"], kiosk)
         if r.status_code == 429:
             assert int(r.headers["retry-after"]) <= 60
+
+
+# --- 15: Content-Security-Policy on every page, Referrer-Policy on every answer --------
+
+RESIDENT_PAGES = [
+    "/",
+    "/surat",
+    "/surat/domisili",
+    "/status",
+    "/s/ABCD2345",
+    "/offline",
+    "/display",
+    "/antrean/nope",
+    "/operator/login",
+    f"/v/{'A' * 32}",
+    "/nope",
+]
+OPERATOR_PAGES = [
+    "/operator",
+    "/operator/antrean",
+    "/operator/tanda-tangan",
+    "/operator/arsip",
+    "/operator/statistik",
+    "/admin",
+    "/admin/desa",
+    "/admin/pengumuman",
+    "/admin/surat",
+    "/admin/surat/domisili",
+    "/admin/operator",
+    "/admin/anjungan",
+]
+_INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.IGNORECASE)
+
+
+def _policy(r: httpx.Response) -> dict[str, str]:
+    csp = r.headers.get("content-security-policy", "")
+    return {d.split(" ", 1)[0]: d.partition(" ")[2] for d in csp.split("; ") if d}
+
+
+def test_every_page_has_a_strict_policy_and_no_inline_code(client: TestClient) -> None:
+    api_login(client, "admin")
+    for path in RESIDENT_PAGES + OPERATOR_PAGES:
+        r = client.get(path)
+        assert r.headers["content-type"].startswith("text/html"), path
+        policy = _policy(r)
+        assert policy.get("script-src") == "'self'", (path, policy)
+        assert policy.get("style-src") == "'self'", (path, policy)
+        assert policy.get("object-src") == "'none'" and policy.get("frame-ancestors") == "'none'"
+        assert r.headers["referrer-policy"] == "no-referrer", path
+        assert not _INLINE.search(r.text), (path, _INLINE.search(r.text))
+
+
+def test_pages_built_on_answers_have_the_policy_too(client: TestClient) -> None:
+    too_big = client.post("/surat/domisili", content=b"x" * 2_000_000)
+    assert too_big.status_code == 413 and _policy(too_big)["script-src"] == "'self'"
+    review = client.post("/surat/domisili", data={"applicant_nik": "1"})
+    assert review.status_code == 422 and _policy(review)["script-src"] == "'self'"
+    result = client.post(
+        "/surat/domisili/kirim",
+        data={
+            "applicant_nik": factories.make_nik(),
+            "applicant_name": "Budi Santoso",
+            **{f"form_data.{k}": v for k, v in factories.domisili_form().items()},
+        },
+    )
+    assert result.status_code == 201 and not _INLINE.search(result.text)
+    assert "data:" in _policy(result)["img-src"]  # the QR's download link
+
+
+def test_no_template_holds_inline_script_or_style() -> None:
+    found = []
+    for template in TEMPLATES_DIR.rglob("*.html"):
+        if template.relative_to(TEMPLATES_DIR).parts[0] == "letters":
+            continue  # letters are rendered to PDF by WeasyPrint, never served to a browser
+        for n, line in enumerate(template.read_text(encoding="utf-8").splitlines(), 1):
+            if _INLINE.search(line):
+                found.append(f"{template.relative_to(TEMPLATES_DIR)}:{n}")
+    assert not found, f"move these to office_server/static/: {found}"
+
+
+def test_every_answer_sends_no_referrer(client: TestClient) -> None:
+    created = client.post("/api/v1/requests", json=factories.request_body()).json()
+    answers = [
+        client.get("/healthz"),
+        client.get("/api/v1/letter-types"),
+        client.get("/api/v1/requests/XXXXXXXX/status", headers={"X-Pickup-Secret": "A" * 32}),
+        client.get("/static/app.css"),
+        client.get("/sw.js"),
+        client.get("/manifest.webmanifest"),
+        client.get("/openapi.json"),
+        client.get(f"/api/v1/requests/{created['code']}/status"),  # 422: no secret
+    ]
+    for r in answers:
+        assert r.headers["referrer-policy"] == "no-referrer", r.url
+    assert _policy(answers[1]) == {"default-src": "'none'", "frame-ancestors": "'none'"}
+
+
+def test_the_api_docs_page_allows_exactly_its_own_inline_script(client: TestClient) -> None:
+    r = client.get("/docs")
+    assert r.status_code == 200
+    inline = re.search(r"<script>(.*?)</script>", r.text, re.DOTALL)
+    assert inline
+    digest = base64.b64encode(hashlib.sha256(inline.group(1).encode()).digest()).decode()
+    script_src = _policy(r)["script-src"]
+    assert f"'sha256-{digest}'" in script_src and "'unsafe-inline'" not in script_src

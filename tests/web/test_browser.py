@@ -171,17 +171,22 @@ def test_offline_request_qr_is_filed_by_the_kiosk(
     try:
         page = context.new_page()
         page.goto(f"{base}/")
-        # The service worker has cached the forms (first visit, with signal).
-        page.wait_for_function(
+        # The service worker has cached the forms (first visit, with signal). Polled inside
+        # one evaluate: wait_for_function polls through eval, which the page's CSP refuses.
+        page.evaluate(
             """async () => {
-                const keys = await caches.keys();
-                if (!keys.length) return false;
-                const cache = await caches.open(keys[0]);
-                return !!(await cache.match('/surat/domisili'));
-            }""",
-            timeout=15000,
+                const deadline = Date.now() + 15000;
+                const sleep = () => new Promise(r => setTimeout(r, 100));
+                for (;;) {
+                    const keys = await caches.keys();
+                    const cache = keys.length && await caches.open(keys[0]);
+                    const cached = cache && await cache.match('/surat/domisili');
+                    if (cached && navigator.serviceWorker.controller) return;
+                    if (Date.now() > deadline) throw new Error('the forms were not cached');
+                    await sleep();
+                }
+            }"""
         )
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
         context.set_offline(True)
         page.goto(f"{base}/S/ABCDEFGH")  # never cached: the offline page
         expect(page.locator("h1")).to_have_text("Anda sedang offline")
