@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 
 from tests.kiosk.test_kiosk_e2e import run_kiosk
 from tests.printer_drivers.cups_test_server import CupsTestServer
+from tests.support.page_wait import wait_in_page
 from tests.support.server import RunningServer, running_server
 from tests.web.conftest import DESKTOP, PHONE
 from tests.web.test_browser import decode_qr, fill_domisili, login
@@ -168,8 +169,9 @@ def phone_offline_makes_a_qr(browser: Any, server: RunningServer, tmp_path: Path
     try:
         page = context.new_page()
         page.goto(f"{server.url}/")
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
-        page.wait_for_function(
+        wait_in_page(page, "() => navigator.serviceWorker.controller !== null")
+        wait_in_page(
+            page,
             """async () => {
                 const keys = await caches.keys();
                 for (const k of keys) {
@@ -177,7 +179,6 @@ def phone_offline_makes_a_qr(browser: Any, server: RunningServer, tmp_path: Path
                 }
                 return false;
             }""",
-            timeout=15000,
         )
         context.set_offline(True)
         page.goto(f"{server.url}/surat/domisili")

@@ -21,6 +21,7 @@ from playwright.sync_api import Page, expect
 
 from office_server.seed import DEMO_PASSWORDS
 from tests.support import factories
+from tests.support.page_wait import wait_in_page
 from tests.support.server import RunningServer
 from tests.web.conftest import DESKTOP, PHONE
 from tests.web.pageweight import measure_first_load, precache_bytes
@@ -171,22 +172,17 @@ def test_offline_request_qr_is_filed_by_the_kiosk(
     try:
         page = context.new_page()
         page.goto(f"{base}/")
-        # The service worker has cached the forms (first visit, with signal). Polled inside
-        # one evaluate: wait_for_function polls through eval, which the page's CSP refuses.
-        page.evaluate(
+        # The service worker has cached the forms (first visit, with signal).
+        wait_in_page(
+            page,
             """async () => {
-                const deadline = Date.now() + 15000;
-                const sleep = () => new Promise(r => setTimeout(r, 100));
-                for (;;) {
-                    const keys = await caches.keys();
-                    const cache = keys.length && await caches.open(keys[0]);
-                    const cached = cache && await cache.match('/surat/domisili');
-                    if (cached && navigator.serviceWorker.controller) return;
-                    if (Date.now() > deadline) throw new Error('the forms were not cached');
-                    await sleep();
-                }
-            }"""
+                const keys = await caches.keys();
+                if (!keys.length) return false;
+                const cache = await caches.open(keys[0]);
+                return !!(await cache.match('/surat/domisili'));
+            }""",
         )
+        wait_in_page(page, "() => navigator.serviceWorker.controller !== null")
         context.set_offline(True)
         page.goto(f"{base}/S/ABCDEFGH")  # never cached: the offline page
         expect(page.locator("h1")).to_have_text("Anda sedang offline")
