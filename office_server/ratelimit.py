@@ -171,6 +171,8 @@ class Limits:
     # Kiosk scans of wrong pickup QRs: per kiosk and per request code.
     scan_kiosk: Backoff
     scan_code: Backoff
+    # PDFs uploaded to a verification page to compare, per client, matching or not.
+    uploads: RateLimiter
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = time.monotonic) -> Limits:
@@ -202,4 +204,5 @@ class Limits:
             scan_code=Backoff(
                 free=3, base_delay=2.0, max_delay=60.0, forget_after=900.0, clock=clock
             ),
+            uploads=RateLimiter(settings.verify_uploads_per_minute, clock=clock),
         )

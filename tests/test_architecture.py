@@ -28,6 +28,7 @@ EDGE = (
     "main",
     "cli",
     "deps",
+    "guards",
     "middleware",
     "error_handlers",
     "templating",

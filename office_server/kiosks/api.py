@@ -9,13 +9,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from loket_protocol.qr import MAX_PAYLOAD_CHARS, OFFLINE_PREFIX, PayloadError, PickupPayload, parse
-from office_server.deps import (
-    AppSettings,
-    CurrentKiosk,
-    DbSession,
-    IdempotencyKey,
-    ScanGuesses,
-)
+from office_server.deps import AppSettings, CurrentKiosk, DbSession, IdempotencyKey
+from office_server.guards import ScanGuesses
 from office_server.kiosks import service as kiosks
 from office_server.queue import service as queue
 from office_server.requests import lifecycle

@@ -12,11 +12,11 @@ import anyio.to_thread
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
-from office_server.deps import AppSettings, ReadSession, client_key, verified_letter
+from office_server.deps import AppSettings, ReadSession, verified_letter
 from office_server.errors import NotFound
+from office_server.guards import client_key, limits_of
 from office_server.letters import signing
 from office_server.letters.context import format_tanggal
-from office_server.ratelimit import RateLimiter
 from office_server.templating import render
 
 router = APIRouter(tags=["verification"])
@@ -42,15 +42,6 @@ def _page(
         status_code=status,
         headers={"Referrer-Policy": "no-referrer", **(headers or {})},
     )
-
-
-def _upload_limiter(request: Request, per_minute: int) -> RateLimiter:
-    """Uploads per client and minute, counted whether the PDF matches or not."""
-    state = request.app.state
-    limiter: RateLimiter | None = getattr(state, "verify_upload_limiter", None)
-    if limiter is None:
-        limiter = state.verify_upload_limiter = RateLimiter(per_minute)
-    return limiter
 
 
 @router.get("/v/{token}", response_class=HTMLResponse)
@@ -79,7 +70,7 @@ async def compare_upload(
     except NotFound as exc:
         return _page(request, 404, letter=None, message=exc.message)
     shown: dict[str, Any] = {"letter": letter, "issued_on_text": format_tanggal(letter.issued_on)}
-    limiter = _upload_limiter(request, settings.verify_uploads_per_minute)
+    limiter = limits_of(request).uploads
     client = f"upload:{client_key(request)}"
     if limiter.blocked(client):
         log.warning("rate limit: verify upload from %s", client_key(request))

@@ -11,11 +11,11 @@ from office_server.deps import (
     AppSettings,
     CurrentOperator,
     DbSession,
-    LoginGuard,
     end_operator_session,
     start_operator_session,
 )
 from office_server.error_handlers import render_error
+from office_server.guards import LoginGuard
 from office_server.operators import service as operators
 from office_server.operators.models import Operator
 

@@ -19,7 +19,6 @@ from office_server.deps import (
     CsrfChecked,
     CurrentOperator,
     DbSession,
-    LoginGuard,
     PageId,
     ReadSession,
     end_operator_session,
@@ -27,6 +26,7 @@ from office_server.deps import (
 )
 from office_server.error_handlers import PageRefused
 from office_server.errors import DomainError, RateLimited, ValidationFailed
+from office_server.guards import LoginGuard
 from office_server.operators import service as operators
 from office_server.operators.models import Operator, Role
 from office_server.templating import render

@@ -58,7 +58,7 @@ def authenticate(
 ) -> Operator | Unauthorized:
     """Checks a login. The account is never locked (a lock would let anybody keep the
     kades out); guessing is slowed before this is called, per address and per user name
-    (deps.LoginGuard). Unknown, disabled and real accounts get the same refusal.
+    (guards.LoginGuard). Unknown, disabled and real accounts get the same refusal.
 
     A refusal is returned, not raised: the failure count it wrote must be committed
     although the login fails, so the caller answers normally.

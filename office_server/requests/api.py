@@ -17,9 +17,9 @@ from office_server.deps import (
     OperatorUser,
     ReadSession,
     SignerUser,
-    anonymous_filing,
     resident_request,
 )
+from office_server.guards import anonymous_filing
 from office_server.letters import service as letters
 from office_server.letters.models import Letter
 from office_server.requests import lifecycle

@@ -20,15 +20,10 @@ from loket_protocol.qr import pickup_payload
 from office_server import i18n
 from office_server.audit.service import RESIDENT
 from office_server.config import Settings
-from office_server.deps import (
-    AppSettings,
-    DbSession,
-    ReadSession,
-    anonymous_filing,
-    resident_request,
-)
+from office_server.deps import AppSettings, DbSession, ReadSession, resident_request
 from office_server.error_handlers import PageRefused
 from office_server.errors import DomainError, NotFound, RateLimited, ValidationFailed
+from office_server.guards import anonymous_filing
 from office_server.letter_types import service as letter_types
 from office_server.letter_types.models import LetterType
 from office_server.qr_images import qr_png_data_url, qr_svg
