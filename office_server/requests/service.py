@@ -60,17 +60,28 @@ def create(
 ) -> tuple[LetterRequest, str, bool]:
     """Files a request. Returns (request, pickup secret, replayed).
 
+    The input goes through `submission.normalize_input` first, so the replay check, the
+    checks and what is stored all see the same normalised text.
+
     A retry with the same idempotency key and body returns the same request with a fresh
     secret (only a hash is stored, so the first one cannot be shown again); the same key
     with another body is a conflict.
     """
     idempotency_key = (idempotency_key or "").strip() or None
+    given = submission.normalize_submission(
+        session,
+        letter_type_code=letter_type_code,
+        applicant_nik=applicant_nik,
+        applicant_name=applicant_name,
+        form_data=form_data,
+        phone=phone,
+    )
     body = {
-        "t": letter_type_code,
-        "n": applicant_nik,
-        "m": applicant_name,
-        "f": form_data,
-        "p": phone,
+        "t": given.letter_type.code,
+        "n": given.applicant_nik,
+        "m": given.applicant_name,
+        "f": given.form_data,
+        "p": given.phone,
     }
     if idempotency_key:
         existing = session.scalars(
@@ -81,10 +92,10 @@ def create(
 
     lt, nik_info, name, cleaned = submission.check_submission(
         session,
-        letter_type_code=letter_type_code,
-        applicant_nik=applicant_nik,
-        applicant_name=applicant_name,
-        form_data=form_data,
+        letter_type_code=given.letter_type.code,
+        applicant_nik=given.applicant_nik,
+        applicant_name=given.applicant_name,
+        form_data=given.form_data,
         channel=channel,
         today=today,
     )
@@ -97,7 +108,7 @@ def create(
         channel=channel,
         applicant_nik=nik_info.nik,
         applicant_name=name,
-        phone=submission.check_phone(phone) or cleaned.get("no_hp") or None,
+        phone=submission.check_phone(given.phone) or cleaned.get("no_hp") or None,
         form_data=cleaned,
         status=Status.SUBMITTED,
         secret_hash=sha256_hex(secret),
@@ -234,15 +245,16 @@ def correct_fields(
             f"A request in status '{request.status}' cannot be edited.",
             code="not_editable",
         )
+    fields = request.letter_type.fields
+    strings, changes = submission.normalize_input(
+        {"applicant_name": applicant_name}, changes, fields=fields
+    )
     merged = {**request.form_data, **changes}
-    cleaned = clean_form(request.letter_type.fields, merged)
+    cleaned = clean_form(fields, merged)
     info = validate_nik(request.applicant_nik)
     errors = submission.check_consistency(session, info.nik, info.birth_date, info.sex, cleaned)
-    name = (
-        submission.check_name(applicant_name)
-        if applicant_name is not None
-        else request.applicant_name
-    )
+    given_name = strings["applicant_name"]
+    name = submission.check_name(given_name) if given_name is not None else request.applicant_name
     if errors:
         raise ValidationFailed(errors)
     changed = sorted(k for k in cleaned if request.form_data.get(k) != cleaned[k])
