@@ -56,6 +56,7 @@ def create(
     channel: Channel,
     actor: Actor,
     idempotency_key: str | None = None,
+    pickup_secret: str | None = None,
     today: date | None = None,
 ) -> tuple[LetterRequest, str, bool]:
     """Files a request. Returns (request, pickup secret, replayed).
@@ -63,9 +64,12 @@ def create(
     The input goes through `submission.normalize_input` first, so the replay check, the
     checks and what is stored all see the same normalised text.
 
-    A retry with the same idempotency key and body returns the same request with a fresh
-    secret (only a hash is stored, so the first one cannot be shown again); the same key
-    with another body is a conflict.
+    A retry with the same idempotency key and body returns the same request. With a
+    `pickup_secret` (derived by the caller from what it was given, so that a replay can
+    give it again) the request gets that secret and a replay returns it unchanged; a
+    replay whose secret no longer matches is a conflict and voids nothing. Without one,
+    the secret is random and a replay gets a fresh one (only a hash is stored, so the first
+    cannot be shown again). The same key with another body is a conflict.
     """
     idempotency_key = (idempotency_key or "").strip() or None
     given = submission.normalize_submission(
@@ -88,7 +92,7 @@ def create(
             select(LetterRequest).where(LetterRequest.idempotency_key == idempotency_key)
         ).first()
         if existing is not None:
-            return _replay(session, existing, _body_hash(body), actor)
+            return _replay(session, existing, _body_hash(body), actor, pickup_secret)
 
     lt, nik_info, name, cleaned = submission.check_submission(
         session,
@@ -100,7 +104,7 @@ def create(
         today=today,
     )
 
-    secret = new_secret()
+    secret = pickup_secret or new_secret()
     request = LetterRequest(
         public_code=_unique_code(session),
         letter_type_id=lt.id,
@@ -139,7 +143,11 @@ def create(
 
 
 def _replay(
-    session: Session, existing: LetterRequest, body_hash: str, actor: Actor
+    session: Session,
+    existing: LetterRequest,
+    body_hash: str,
+    actor: Actor,
+    pickup_secret: str | None,
 ) -> tuple[LetterRequest, str, bool]:
     if existing.body_hash != body_hash:
         raise Conflict(
@@ -147,10 +155,26 @@ def _replay(
             "This Idempotency-Key was used for a different request body.",
             code="idempotency_mismatch",
         )
-    secret = new_secret()
-    existing.secret_hash = sha256_hex(secret)
+    if pickup_secret is not None:
+        if not matches_hash(pickup_secret, existing.secret_hash):
+            raise already_filed()
+        secret = pickup_secret
+    else:
+        secret = new_secret()
+        existing.secret_hash = sha256_hex(secret)
     audit.record(session, actor=actor, action="replay_create", request_id=existing.id)
     return existing, secret, True
+
+
+def already_filed() -> Conflict:
+    """A request filed before whose pickup secret cannot be given again: the resident's
+    ticket stays the only one."""
+    return Conflict(
+        "Permohonan ini sudah terkirim sebelumnya. Gunakan tiket (kode QR pengambilan) yang "
+        "Anda terima waktu itu; jika hilang, tanyakan ke petugas loket.",
+        "This request was filed before. Use the pickup ticket you got then.",
+        code="already_filed",
+    )
 
 
 def _unique_code(session: Session) -> str:

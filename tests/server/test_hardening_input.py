@@ -24,6 +24,7 @@ from office_server.kiosks import service as kiosks
 from office_server.letter_types.forms import FieldSpec, clean_form
 from office_server.main import create_app
 from office_server.requests.models import LetterRequest
+from office_server.security import new_secret, sha256_hex
 from tests.server.test_api import login, request_id, secret_of
 from tests.support import factories
 
@@ -345,3 +346,56 @@ def test_an_offline_qr_nested_within_the_bound_is_refused_cleanly(
     )
     answer = scan(client, kiosk_headers, nested)
     assert answer["outcome"] == "invalid" and "Alamat" in answer["message"], answer
+
+
+# --- item 4: an offline QR scanned again ---------------------------------------------------
+
+
+def test_an_offline_qr_scanned_again_keeps_the_residents_ticket(
+    client: TestClient, kiosk_headers: dict[str, str], db: Database
+) -> None:
+    payload = offline_qr(41)
+    first = scan(client, kiosk_headers, payload)
+    assert first["outcome"] == "filed"
+    # Shown again (by the resident, or a kiosk retrying after a lost answer): the same
+    # request and the same ticket, nothing replaced.
+    again = scan(client, kiosk_headers, payload)
+    status = f"/api/v1/requests/{first['request']['code']}/status"
+    held = {"X-Pickup-Secret": first["pickup_secret"]}
+    assert client.get(status, headers=held).status_code == 200
+    assert again["outcome"] == "filed"
+    assert again["request"]["code"] == first["request"]["code"]
+    assert (again["pickup_qr"], again["pickup_secret"]) == (
+        first["pickup_qr"],
+        first["pickup_secret"],
+    )
+    assert (first.get("already_filed"), again.get("already_filed")) == (False, True)
+    assert "tetap berlaku" in again["message"]
+    assert len(stored_requests(db)) == 1
+    # Another phone's QR gets its own secret.
+    other = scan(client, kiosk_headers, offline_qr(42, key="phone-key-2"))
+    assert other["outcome"] == "filed" and other["pickup_secret"] != first["pickup_secret"]
+
+
+def test_an_offline_qr_whose_secret_cannot_be_derived_again_voids_nothing(
+    client: TestClient, kiosk_headers: dict[str, str], db: Database
+) -> None:
+    """Filed before the secret was derived (or the server's key changed since): the
+    rescan says to use the ticket, and that ticket keeps working."""
+    payload = offline_qr(43, key=None)  # a phone that sent no key: the content is the key
+    first = scan(client, kiosk_headers, payload)
+    held = new_secret()
+    with db.session() as session:
+        row = session.scalars(select(LetterRequest)).one()
+        row.secret_hash = sha256_hex(held)
+        session.commit()
+    again = scan(client, kiosk_headers, payload)
+    assert (again["outcome"], again["pickup_qr"], again["pickup_secret"]) == (
+        "in_progress",
+        None,
+        None,
+    )
+    assert "sudah terkirim sebelumnya" in again["message"]
+    assert again["request"]["code"] == first["request"]["code"]
+    status = f"/api/v1/requests/{first['request']['code']}/status"
+    assert client.get(status, headers={"X-Pickup-Secret": held}).status_code == 200
