@@ -305,7 +305,13 @@ def transition(
     actor: Actor,
     reason: str | None = None,
 ) -> LetterRequest:
-    return lifecycle.apply(session, request, action, actor=actor, reason=reason)
+    """An operator's action; the reason they type is read by the resident (status page,
+    kiosk), so it is normalised like the resident's own input."""
+    try:
+        strings, _ = submission.normalize_input({"reason": reason})
+    except ValidationFailed as exc:  # one field: its message is the message
+        raise ValidationFailed(exc.fields, exc.fields["reason"]) from exc
+    return lifecycle.apply(session, request, action, actor=actor, reason=strings["reason"])
 
 
 def expire_stale(session: Session, *, settings: Settings) -> int:

@@ -31,6 +31,7 @@ INPUT_LABELS = {
     "applicant_nik": "NIK",
     "applicant_name": "Nama",
     "phone": "Nomor HP",
+    "reason": "Alasan",
 }
 
 

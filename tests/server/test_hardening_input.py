@@ -251,6 +251,30 @@ def test_a_bidi_override_is_refused_on_every_channel(
     assert all(r.form_data["alamat"] == "Kp. Sukamaju RT 002/RW 003" for r in stored_requests(db))
 
 
+def test_an_operators_reason_is_normalised_like_the_residents_input(
+    client: TestClient, db: Database
+) -> None:
+    """The resident reads it on the status page and the kiosk; a two-line reason from
+    Chromium comes as CRLF."""
+    created, rid = _filed(client, 51)
+    csrf = login(client, "operator")
+    url = f"/api/v1/operator/requests/{rid}/ask-correction"
+    r = post_json(client, url, {"reason": "Foto KTP \ud800buram"}, csrf)
+    assert r.status_code == 422, r.text  # refused already by the API's schema
+    r = post_json(client, url, {"reason": f"Perbaiki {BIDI}"}, csrf)
+    assert r.status_code == 422, r.text
+    message = r.json()["error"]["message"]
+    assert message.startswith("Alasan berisi") and "arah tulisan" in message
+    assert stored_requests(db)[0].status == "submitted"
+    r = post_json(client, url, {"reason": "Foto KTP buram.\r\nAlamat kurang lengkap."}, csrf)
+    assert r.status_code == 200, r.text
+    status = client.get(
+        f"/api/v1/requests/{created['code']}/status",
+        headers={"X-Pickup-Secret": secret_of(created)},
+    )
+    assert status.json()["correction_message"] == "Foto KTP buram.\nAlamat kurang lengkap."
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
     [
