@@ -280,11 +280,17 @@ def offline_pickup_secret(settings: Settings, key: str) -> str:
     alone (a NIK, a name) does not give the secret away. 160 bits, like `new_secret()`.
     """
     digest = hmac.new(
-        settings.secret_key.encode("utf-8"),
+        _server_key(settings),
         b"loket-desa offline pickup secret v1\x00" + key.encode("utf-8"),
         hashlib.sha256,
     ).digest()
     return base64.b32encode(digest[:SECRET_BYTES]).decode("ascii").rstrip("=")
+
+
+def _server_key(settings: Settings) -> bytes:
+    # The server's own secret (it also signs the session cookie; the label above keeps
+    # the two uses apart). If it changes, a rescan says "use your ticket" and voids nothing.
+    return settings.secret_key.encode("utf-8")
 
 
 def get_claim(
