@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,6 +15,8 @@ import base45
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from loket_protocol import qr as qp
@@ -21,7 +24,8 @@ from office_server.config import Settings
 from office_server.database import Database
 from office_server.errors import ValidationFailed
 from office_server.kiosks import service as kiosks
-from office_server.letter_types.forms import FieldSpec, clean_form
+from office_server.letter_types.catalog import SEED_LETTER_TYPES
+from office_server.letter_types.forms import FieldSpec, clean_form, parse_schema
 from office_server.main import create_app
 from office_server.requests.models import LetterRequest
 from office_server.security import new_secret, sha256_hex
@@ -423,3 +427,62 @@ def test_an_offline_qr_whose_secret_cannot_be_derived_again_voids_nothing(
     assert again["request"]["code"] == first["request"]["code"]
     status = f"/api/v1/requests/{first['request']['code']}/status"
     assert client.get(status, headers={"X-Pickup-Secret": held}).status_code == 200
+
+
+# --- fuzz: whatever comes in, a clean refusal or clean text -------------------------------
+
+# Hypothesis never draws a surrogate on its own; the awkward ones are mixed in by hand.
+_AWKWARD = st.sampled_from(["\r", "\r\n", "\x00", "\x85", "\u200b", "\u202e", "\ufeff", "n\u0303"])
+_ANY_TEXT = st.lists(
+    st.characters(codec=None) | st.integers(0xD800, 0xDFFF).map(chr) | _AWKWARD, max_size=30
+).map("".join)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_ANY_TEXT, inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANY_TEXT)
+def test_clean_text_gives_clean_text_or_a_refusal(text: str) -> None:
+    from loket_protocol.fields import TextRefused, clean_text
+
+    try:
+        cleaned = clean_text(text)
+    except TextRefused as refused:
+        assert refused.message
+        return
+    cleaned.encode("utf-8")
+    assert "\r" not in cleaned and unicodedata.is_normalized("NFC", cleaned)
+    assert clean_text(cleaned) == cleaned
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["v", "k", "t", "n", "m", "f", "p", "x"]), _JSON))
+def test_any_offline_json_parses_or_is_a_payload_error(data: dict[str, Any]) -> None:
+    data.setdefault("v", 1)
+    text = json.dumps(data, separators=(",", ":")).encode()  # \\ud800 escaped, as a phone could
+    try:
+        parsed = qp.parse(raw_offline_qr(text))
+    except qp.PayloadError:
+        return
+    assert isinstance(parsed, qp.OfflineRequestPayload)
+    json.dumps(parsed.data, ensure_ascii=False).encode("utf-8")  # no lone surrogate left
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["alamat", "lama_tinggal", "pekerjaan", "x"]), _JSON))
+def test_any_form_values_are_refused_per_field_or_cleaned(values: dict[str, Any]) -> None:
+    from office_server.requests.submission import normalize_input  # new with issue 11
+
+    domisili = next(t for t in SEED_LETTER_TYPES if t["code"] == "domisili")
+    fields = parse_schema(domisili["form_schema"])
+    try:
+        _, form = normalize_input({"applicant_name": "Budi"}, values, fields=fields)
+        cleaned = clean_form(fields, form)
+    except ValidationFailed as exc:
+        assert exc.fields and all(isinstance(m, str) and m for m in exc.fields.values())
+        json.dumps(exc.fields, ensure_ascii=False).encode("utf-8")
+        return
+    json.dumps(cleaned, ensure_ascii=False).encode("utf-8")
