@@ -261,7 +261,9 @@ class Claim:
 @dataclass(frozen=True)
 class ScanResult:
     """What the server made of a scan. ``claim`` is set when the letter is ready to print;
-    ``pickup_qr`` and ``pickup_secret`` (as in FiledRequest) when the scan filed a request."""
+    ``pickup_qr`` and ``pickup_secret`` (as in FiledRequest) when the scan filed a request.
+    ``already_filed``: that offline-request QR had been filed before and the pickup QR is
+    the same ticket as then, still valid (older servers never send it: False)."""
 
     kind: str
     outcome: str
@@ -271,6 +273,7 @@ class ScanResult:
     claim: Claim | None = None
     pickup_qr: str | None = None
     pickup_secret: str | None = None
+    already_filed: bool = False
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> ScanResult:
@@ -285,6 +288,7 @@ class ScanResult:
             claim=Claim.from_json(claim) if claim else None,
             pickup_qr=_opt(d, "pickup_qr", str),
             pickup_secret=_opt(d, "pickup_secret", str),
+            already_filed=_opt(d, "already_filed", bool) or False,
         )
 
     def localized(self, language: str) -> str:

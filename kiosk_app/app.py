@@ -296,7 +296,7 @@ class KioskApp(App):
         token = result.show_checking(payload, mode)
         self._ask_server(payload, mode, token)
 
-    def _ask_server(self, payload: str, mode: str, token: int) -> None:
+    def _ask_server(self, payload: str, mode: str, token: int, retried: bool = False) -> None:
         result = self.screen("result")
 
         def done(scan: ScanResult) -> None:
@@ -305,7 +305,7 @@ class KioskApp(App):
                 if scan.claim:
                     self.release_claim(scan.claim.claim_id, "resident left before printing")
                 return
-            self.route_scan(scan, mode)
+            self.route_scan(scan, mode, retried=retried)
 
         def failed(exc: BaseException) -> None:
             if result.token != token:
@@ -324,9 +324,9 @@ class KioskApp(App):
 
     def _retry_scan(self, payload: str, mode: str, token: int) -> None:
         if self.screen("result").token == token and self.sm.current == "result":
-            self._ask_server(payload, mode, token)
+            self._ask_server(payload, mode, token, retried=True)
 
-    def route_scan(self, scan: ScanResult, mode: str) -> None:
+    def route_scan(self, scan: ScanResult, mode: str, *, retried: bool = False) -> None:
         self.event("scan_result", payload_kind=scan.kind, outcome=scan.outcome)
         if scan.outcome == "ready" and scan.claim:
             if mode == "pickup":
@@ -341,6 +341,9 @@ class KioskApp(App):
                 status_label=scan.request.status_label if scan.request else "",
                 pickup_qr=scan.pickup_qr,
                 pickup_secret=scan.pickup_secret or "",
+                # Our own retry after a lost answer finding its first try filed: that
+                # ticket was never shown, so this is the resident's first.
+                again=scan.already_filed and not retried,
             )
             return
         self.screen("result").show_scan(scan, can_print=False)

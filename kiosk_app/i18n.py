@@ -143,6 +143,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "form_choose": ("Pilih…", "Choose…"),
     # pickup ticket (request filed)
     "ticket_title": ("Permohonan Terkirim", "Request Sent"),
+    "ticket_title_again": ("Permohonan Sudah Terkirim", "Request Already Sent"),
+    "ticket_again": (
+        "Kode QR ini sudah pernah dikirim. Tiket ini sama dengan tiket pertama Anda, "
+        "dan tiket pertama itu tetap berlaku.",
+        "This QR code was sent before. This ticket is the same as your first one, "
+        "which stays valid.",
+    ),
     "ticket_body": (
         "Simpan tiket ini. Pindai kode QR di anjungan untuk mengambil surat jika sudah siap.",
         "Keep this ticket. Scan its QR code at the kiosk to collect the letter when ready.",

@@ -10,7 +10,8 @@ receipt.
    posts the whole payload in a request body. Holds no personal data.
 2. Offline request: LD1O:<base45(zlib(JSON))>
    The filled form itself, made on the resident's phone when there is no signal.
-   Size-limited; the server validates it like any other request.
+   Bounded in size, in decompressed size and in nesting, and refused if it holds a lone
+   surrogate; the server validates it like any other request.
 3. Verification:  <PUBLIC URL>/V/<TOKEN>
    Printed on every letter; the token is random (160 bits), never an id.
 """
@@ -30,6 +31,9 @@ OFFLINE_PREFIX = "LD1O:"
 # phone screen shows crisply and a 640x480 webcam still reads.
 MAX_OFFLINE_PAYLOAD_CHARS = 1200
 MAX_OFFLINE_JSON_BYTES = 8 * 1024
+# Version 1 nests two levels (the request, its form); the bound leaves room and keeps
+# json.loads far from Python's recursion limit (3,000 "[" fit in 8 KB).
+MAX_OFFLINE_JSON_DEPTH = 8
 MAX_PAYLOAD_CHARS = 4000
 
 # A request's public code (8 characters) and a base32 secret or token of 160 bits.
@@ -115,10 +119,47 @@ def _decode_offline(body: str) -> dict[str, Any]:
         raise PayloadError("Kode QR permohonan rusak (tidak dapat dibuka).") from exc
     if len(raw) > MAX_OFFLINE_JSON_BYTES or inflater.unconsumed_tail:
         raise PayloadError("Isi kode QR permohonan terlalu besar.")
+    if _nesting_depth(raw) > MAX_OFFLINE_JSON_DEPTH:
+        raise PayloadError("Isi kode QR permohonan rusak (susunannya tidak dikenal).")
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PayloadError("Isi kode QR permohonan rusak.") from exc
     if not isinstance(data, dict) or data.get("v") != 1:
         raise PayloadError("Versi kode QR permohonan tidak dikenal.")
+    if _has_lone_surrogate(data):
+        # JSON may spell one as "\udfff"; it is no text and cannot even be written as UTF-8.
+        raise PayloadError("Isi kode QR permohonan rusak (berisi karakter yang tidak sah).")
     return data
+
+
+def _nesting_depth(raw: bytes) -> int:
+    """How deep the JSON's arrays and objects nest, counted before json.loads recurses."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+    return deepest
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False

@@ -2,11 +2,13 @@
 
 The pickup QR and its secret are printed as they came from the server and never
 re-requested: a retried request would replace the secret and void the ticket already printed.
+An offline-request QR scanned again gets the same ticket as its first scan (``again``):
+the screen says so, and that the first ticket stays valid.
 """
 
 from __future__ import annotations
 
-from kivy.properties import OptionProperty, StringProperty
+from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 from kiosk_app.flows import print_receipt_safely
 from kiosk_app.printing import PrintFailed, pickup_receipt
@@ -20,14 +22,23 @@ class TicketScreen(KioskScreen):
     status_label = StringProperty("")
     pickup_qr = StringProperty("")
     pickup_secret = StringProperty("")
+    again = BooleanProperty(False)
     print_state = OptionProperty("idle", options=["idle", "printing", "printed", "failed"])
 
     def show_filed(
-        self, *, code: str, title: str, status_label: str, pickup_qr: str, pickup_secret: str
+        self,
+        *,
+        code: str,
+        title: str,
+        status_label: str,
+        pickup_qr: str,
+        pickup_secret: str,
+        again: bool = False,
     ) -> None:
         self.code, self.title_text, self.status_label = code, title, status_label
         self.pickup_qr, self.pickup_secret = pickup_qr, pickup_secret
-        self.app.event("filed", code=code)
+        self.again = again
+        self.app.event("filed", code=code, again=again)
         self.print_ticket()
 
     def print_ticket(self) -> None:
@@ -63,4 +74,5 @@ class TicketScreen(KioskScreen):
         super().reset()
         self.code = self.title_text = self.status_label = ""
         self.pickup_qr = self.pickup_secret = ""
+        self.again = False
         self.print_state = "idle"

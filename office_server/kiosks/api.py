@@ -77,6 +77,11 @@ class ScanOut(BaseModel):
     pickup_secret: str | None = Field(
         default=None, description="Only when outcome is filed. " + PICKUP_SECRET_DOC
     )
+    already_filed: bool = Field(
+        default=False,
+        description="Only with outcome filed: this offline-request QR had been filed before, "
+        "and pickup_qr is the same ticket as then (still valid; nothing was replaced).",
+    )
 
 
 @router.post("/scans", response_model=ScanOut)
@@ -99,6 +104,7 @@ def scan(
         message_en=result.message_en,
         pickup_qr=result.pickup_qr,
         pickup_secret=result.pickup_secret,
+        already_filed=result.already_filed,
     )
     if result.request is not None:
         r = result.request

@@ -7,6 +7,9 @@ is one pick-up, and "failed" leaves the letter ready for the next try.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +42,7 @@ from office_server.requests import lifecycle
 from office_server.requests import service as requests_service
 from office_server.requests.lifecycle import Status
 from office_server.requests.models import Channel, LetterRequest
-from office_server.security import new_api_key, new_id, sha256_hex
+from office_server.security import SECRET_BYTES, matches_hash, new_api_key, new_id, sha256_hex
 
 
 def add(session: Session, *, name: str) -> tuple[KioskDevice, str]:
@@ -95,6 +98,8 @@ class ScanResult:
     # Set when the scan filed a request: its pickup QR, and the secret in it on its own.
     pickup_qr: str | None = None
     pickup_secret: str | None = None
+    # The QR had been filed before: pickup_qr is the ticket given then, still valid.
+    already_filed: bool = False
 
 
 _OUTCOME_TEXT: dict[str, tuple[str, str]] = {
@@ -198,6 +203,7 @@ def _file_offline(
         )
     # The phone's own random key, else the content: one QR always means one request.
     key = "offline:" + sha256_hex(str(data.get("k") or sorted(data.items())))[:40]
+    secret = offline_pickup_secret(settings, key)
     filed = session.scalars(
         select(LetterRequest).where(LetterRequest.idempotency_key == key)
     ).first()
@@ -209,8 +215,15 @@ def _file_offline(
             text += " Pindai kode QR pada tiket Anda untuk mencetaknya."
         outcome = "in_progress" if filed.status == Status.READY else _STATUS_OUTCOME[filed.status]
         return ScanResult("offline_request", outcome, text, text_en, filed)
+    if filed is not None and not matches_hash(secret, filed.secret_hash):
+        # Filed with a secret this server cannot derive again (filed before derivation,
+        # or the server's key changed): the resident's ticket stays the only one.
+        refused = requests_service.already_filed()
+        return ScanResult(
+            "offline_request", "in_progress", refused.message, refused.message_en, filed
+        )
     try:
-        request, secret, _ = requests_service.create(
+        request, secret, replayed = requests_service.create(
             session,
             letter_type_code=data["t"],
             applicant_nik=data["n"],
@@ -220,6 +233,7 @@ def _file_offline(
             channel=Channel.OFFLINE_QR,
             actor=actor_for(kiosk),
             idempotency_key=key,
+            pickup_secret=secret,
         )
     except ValidationFailed as exc:
         first = next(iter(exc.fields.values()), exc.message)
@@ -231,16 +245,52 @@ def _file_offline(
         )
     except DomainError as exc:  # unknown or counter-only letter type, key conflict
         return ScanResult("offline_request", "invalid", exc.message, exc.message_en)
+    if replayed:
+        text, text_en = (
+            "Permohonan dari kode QR ini sudah terkirim sebelumnya. Tiket ini sama dengan "
+            "tiket pertama Anda; tiket itu tetap berlaku.",
+            "This QR was filed before. This ticket is the same as your first one, which "
+            "stays valid.",
+        )
+    else:
+        text, text_en = (
+            "Permohonan Anda sudah terkirim ke kantor desa. Simpan tiket berisi kode QR "
+            "pengambilan ini.",
+            "Your request was filed. Keep the ticket with the pickup QR.",
+        )
     return ScanResult(
         "offline_request",
         "filed",
-        "Permohonan Anda sudah terkirim ke kantor desa. Simpan tiket berisi kode QR "
-        "pengambilan ini.",
-        "Your request was filed. Keep the ticket with the pickup QR.",
+        text,
+        text_en,
         request,
         pickup_qr=pickup_payload(settings.public_url_upper, request.public_code, secret),
         pickup_secret=secret,
+        already_filed=replayed,
     )
+
+
+def offline_pickup_secret(settings: Settings, key: str) -> str:
+    """The pickup secret of the request an offline QR files: the same QR, the same secret.
+
+    Whoever holds the offline QR can already file it at any kiosk and read the ticket
+    off the screen, so deriving the secret from it grants nothing new; what it stops is a
+    second scan (or a kiosk's retry after a lost answer) replacing the secret and voiding
+    the ticket the resident holds. Keyed with the server's secret key, so the QR's content
+    alone (a NIK, a name) does not give the secret away. 160 bits, like `new_secret()`.
+    """
+    digest = hmac.new(
+        _server_key(settings),
+        b"loket-desa offline pickup secret v1\x00" + key.encode("utf-8"),
+        hashlib.sha256,
+    ).digest()
+    return base64.b32encode(digest[:SECRET_BYTES]).decode("ascii").rstrip("=")
+
+
+def _server_key(settings: Settings) -> bytes:
+    # The server's own secret (it also signs the session cookie; the label above keeps
+    # the two uses apart). If it changes, a rescan says "use your ticket" and voids nothing.
+    return settings.secret_key.encode("utf-8")
 
 
 def get_claim(

@@ -6,12 +6,14 @@ and the server's checks, so a rule is written once.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from loket_protocol.fields import PHONE_RE, normalize_phone
+from loket_protocol.fields import NUMBER_RE, PHONE_RE, normalize_phone
 from office_server.clock import today_local
 from office_server.errors import ValidationFailed
 from office_server.residents.nik import NikError, validate_nik
@@ -19,10 +21,12 @@ from office_server.residents.nik import NikError, validate_nik
 FieldType = Literal["text", "textarea", "date", "nik", "select", "number", "phone"]
 
 _DEFAULT_MAX = {"text": 120, "textarea": 500, "phone": 16, "nik": 16, "number": 15}
+FIELD_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+FIELD_NAME_RE = re.compile(FIELD_NAME_PATTERN)
 
 
 class FieldSpec(BaseModel):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    name: str = Field(pattern=FIELD_NAME_PATTERN)
     label: str
     label_en: str | None = None
     type: FieldType = "text"
@@ -39,9 +43,14 @@ def parse_schema(raw: list[dict[str, Any]]) -> list[FieldSpec]:
 
 
 def clean_form(
-    schema: list[FieldSpec], data: dict[str, Any], *, today: date | None = None
+    schema: list[FieldSpec], data: Mapping[str, Any], *, today: date | None = None
 ) -> dict[str, str]:
-    """Returns the cleaned values (all strings) or raises ValidationFailed with every problem."""
+    """Returns the cleaned values (all strings) or raises ValidationFailed with every problem.
+
+    `data` has been through the one normalisation of resident input
+    (`requests.submission.normalize_input`): NFC, "\n" line breaks, no control, hidden or
+    broken characters. This checks what each field's type asks of it.
+    """
     today = today or today_local()
     errors: dict[str, str] = {}
     cleaned: dict[str, str] = {}
@@ -70,8 +79,6 @@ def _check(spec: FieldSpec, value: str, today: date) -> str | None:
     limit = spec.max_length or _DEFAULT_MAX.get(spec.type, 120)
     if len(value) > limit:
         return f"{spec.label} terlalu panjang (paling banyak {limit} karakter)."
-    if any(ord(c) < 32 and c not in "\n\t" for c in value):
-        return f"{spec.label} berisi karakter yang tidak diizinkan."
     if spec.type == "date":
         try:
             day = date.fromisoformat(value)
@@ -89,10 +96,11 @@ def _check(spec: FieldSpec, value: str, today: date) -> str | None:
     elif spec.type == "select":
         if spec.options and value not in spec.options:
             return f"{spec.label}: pilih salah satu dari daftar."
-    elif spec.type == "number":
-        plain = value.replace(".", "")
-        if not (plain.isascii() and plain.isdigit()):
-            return f"{spec.label} harus berupa angka."
+    elif spec.type == "number" and not NUMBER_RE.match(value):
+        return (
+            f"{spec.label} harus berupa angka bulat, tanpa koma atau desimal "
+            "(contoh 2010 atau 1.500.000)."
+        )
     elif spec.type == "phone" and not PHONE_RE.match(normalize_phone(value)):
         return f"{spec.label}: nomor HP tidak valid (contoh 081234567890)."
     return None

@@ -56,40 +56,55 @@ def create(
     channel: Channel,
     actor: Actor,
     idempotency_key: str | None = None,
+    pickup_secret: str | None = None,
     today: date | None = None,
 ) -> tuple[LetterRequest, str, bool]:
     """Files a request. Returns (request, pickup secret, replayed).
 
-    A retry with the same idempotency key and body returns the same request with a fresh
-    secret (only a hash is stored, so the first one cannot be shown again); the same key
-    with another body is a conflict.
+    The input goes through `submission.normalize_input` first, so the replay check, the
+    checks and what is stored all see the same normalised text.
+
+    A retry with the same idempotency key and body returns the same request. With a
+    `pickup_secret` (derived by the caller from what it was given, so that a replay can
+    give it again) the request gets that secret and a replay returns it unchanged; a
+    replay whose secret no longer matches is a conflict and voids nothing. Without one,
+    the secret is random and a replay gets a fresh one (only a hash is stored, so the first
+    cannot be shown again). The same key with another body is a conflict.
     """
     idempotency_key = (idempotency_key or "").strip() or None
+    given = submission.normalize_submission(
+        session,
+        letter_type_code=letter_type_code,
+        applicant_nik=applicant_nik,
+        applicant_name=applicant_name,
+        form_data=form_data,
+        phone=phone,
+    )
     body = {
-        "t": letter_type_code,
-        "n": applicant_nik,
-        "m": applicant_name,
-        "f": form_data,
-        "p": phone,
+        "t": given.letter_type.code,
+        "n": given.applicant_nik,
+        "m": given.applicant_name,
+        "f": given.form_data,
+        "p": given.phone,
     }
     if idempotency_key:
         existing = session.scalars(
             select(LetterRequest).where(LetterRequest.idempotency_key == idempotency_key)
         ).first()
         if existing is not None:
-            return _replay(session, existing, _body_hash(body), actor)
+            return _replay(session, existing, _body_hash(body), actor, pickup_secret)
 
     lt, nik_info, name, cleaned = submission.check_submission(
         session,
-        letter_type_code=letter_type_code,
-        applicant_nik=applicant_nik,
-        applicant_name=applicant_name,
-        form_data=form_data,
+        letter_type_code=given.letter_type.code,
+        applicant_nik=given.applicant_nik,
+        applicant_name=given.applicant_name,
+        form_data=given.form_data,
         channel=channel,
         today=today,
     )
 
-    secret = new_secret()
+    secret = pickup_secret or new_secret()
     request = LetterRequest(
         public_code=_unique_code(session),
         letter_type_id=lt.id,
@@ -97,7 +112,7 @@ def create(
         channel=channel,
         applicant_nik=nik_info.nik,
         applicant_name=name,
-        phone=submission.check_phone(phone) or cleaned.get("no_hp") or None,
+        phone=submission.check_phone(given.phone) or cleaned.get("no_hp") or None,
         form_data=cleaned,
         status=Status.SUBMITTED,
         secret_hash=sha256_hex(secret),
@@ -128,7 +143,11 @@ def create(
 
 
 def _replay(
-    session: Session, existing: LetterRequest, body_hash: str, actor: Actor
+    session: Session,
+    existing: LetterRequest,
+    body_hash: str,
+    actor: Actor,
+    pickup_secret: str | None,
 ) -> tuple[LetterRequest, str, bool]:
     if existing.body_hash != body_hash:
         raise Conflict(
@@ -136,10 +155,26 @@ def _replay(
             "This Idempotency-Key was used for a different request body.",
             code="idempotency_mismatch",
         )
-    secret = new_secret()
-    existing.secret_hash = sha256_hex(secret)
+    if pickup_secret is not None:
+        if not matches_hash(pickup_secret, existing.secret_hash):
+            raise already_filed()
+        secret = pickup_secret
+    else:
+        secret = new_secret()
+        existing.secret_hash = sha256_hex(secret)
     audit.record(session, actor=actor, action="replay_create", request_id=existing.id)
     return existing, secret, True
+
+
+def already_filed() -> Conflict:
+    """A request filed before whose pickup secret cannot be given again: the resident's
+    ticket stays the only one."""
+    return Conflict(
+        "Permohonan ini sudah terkirim sebelumnya. Gunakan tiket (kode QR pengambilan) yang "
+        "Anda terima waktu itu; jika hilang, tanyakan ke petugas loket.",
+        "This request was filed before. Use the pickup ticket you got then.",
+        code="already_filed",
+    )
 
 
 def _unique_code(session: Session) -> str:
@@ -234,15 +269,16 @@ def correct_fields(
             f"A request in status '{request.status}' cannot be edited.",
             code="not_editable",
         )
+    fields = request.letter_type.fields
+    strings, changes = submission.normalize_input(
+        {"applicant_name": applicant_name}, changes, fields=fields
+    )
     merged = {**request.form_data, **changes}
-    cleaned = clean_form(request.letter_type.fields, merged)
+    cleaned = clean_form(fields, merged)
     info = validate_nik(request.applicant_nik)
     errors = submission.check_consistency(session, info.nik, info.birth_date, info.sex, cleaned)
-    name = (
-        submission.check_name(applicant_name)
-        if applicant_name is not None
-        else request.applicant_name
-    )
+    given_name = strings["applicant_name"]
+    name = submission.check_name(given_name) if given_name is not None else request.applicant_name
     if errors:
         raise ValidationFailed(errors)
     changed = sorted(k for k in cleaned if request.form_data.get(k) != cleaned[k])
@@ -269,7 +305,13 @@ def transition(
     actor: Actor,
     reason: str | None = None,
 ) -> LetterRequest:
-    return lifecycle.apply(session, request, action, actor=actor, reason=reason)
+    """An operator's action; the reason they type is read by the resident (status page,
+    kiosk), so it is normalised like the resident's own input."""
+    try:
+        strings, _ = submission.normalize_input({"reason": reason})
+    except ValidationFailed as exc:  # one field: its message is the message
+        raise ValidationFailed(exc.fields, exc.fields["reason"]) from exc
+    return lifecycle.apply(session, request, action, actor=actor, reason=strings["reason"])
 
 
 def expire_stale(session: Session, *, settings: Settings) -> int:

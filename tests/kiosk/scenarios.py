@@ -134,6 +134,23 @@ def pickup_flow(p: Any) -> Any:
     p.shot("ticket-offline-request")
     yield from _home(p)
 
+    # 5c. The same offline QR shown again: the same ticket, said to be sent before; the
+    # first ticket stays valid (it was voided by a new secret before issue 11).
+    p.app.deduper.forget()  # a new scan, however soon after the first
+    p.tap(p.ids("home").pickup)
+    yield p.screen_is("scan")
+    p.hold_up(qr_images.on_phone(q["offline"]), 4)
+    yield p.until(lambda: p.app.sm.current == "ticket" and ticket.pickup_qr, what="ticket")
+    yield p.screen_is("ticket")
+    yield p.until(lambda: ticket.print_state in ("printed", "failed"), 20, "ticket printed")
+    texts = " ".join(p.texts(p.screen))
+    p.check("offline QR again: same ticket", ticket.pickup_qr == p.data["offline_qr"])
+    p.check("offline QR again: said so", "sudah pernah dikirim" in texts, texts)
+    p.check("offline QR again: titled so", "Sudah Terkirim" in texts, texts)
+    yield 0.2
+    p.shot("ticket-offline-request-again")
+    yield from _home(p)
+
     # 6. Another app's QR, then a forged pickup code, then a garbage scan.
     p.tap(p.ids("home").pickup)
     yield p.screen_is("scan")

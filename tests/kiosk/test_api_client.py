@@ -168,6 +168,31 @@ def test_a_filed_request_carries_its_pickup_secret() -> None:
         answers = {"/api/v1/kiosk/requests": filed, "/api/v1/kiosk/scans": scan}
         assert file(api).pickup_secret == "" and file(api).pickup_qr == qr
         assert api.scan(qr).pickup_secret is None and api.scan(qr).pickup_qr == qr
+        assert api.scan(qr).already_filed is False
+
+
+def test_an_offline_qr_filed_before_says_so() -> None:
+    """Issue 11 item 4: the same ticket again, marked, instead of a new secret."""
+    qr = "HTTP://X/S/K7M2QX9P#" + "A" * 32
+    answer = {
+        "kind": "offline_request",
+        "outcome": "filed",
+        "message": "Permohonan dari kode QR ini sudah terkirim sebelumnya.",
+        "request": {"code": "K7M2QX9P", "status": "submitted"},
+        "pickup_qr": qr,
+        "pickup_secret": "A" * 32,
+        "already_filed": True,
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answer)
+
+    with client(handler) as api:
+        scan = api.scan("LD1O:ABC")
+    assert scan.already_filed is True and scan.pickup_qr == qr
+    answer["already_filed"] = "ya"
+    with client(handler) as api, pytest.raises(BadResponse):
+        api.scan("LD1O:ABC")
 
 
 def test_scan_is_not_repeated_after_it_may_have_reached_the_server() -> None:

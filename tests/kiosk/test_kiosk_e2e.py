@@ -190,6 +190,13 @@ def test_pickup_status_and_bad_codes(
     assert offline_code in receipt_output()
     # The ticket prints the secret of its QR readably, as the scan answer carried it.
     assert group(split_qr(result["data"]["offline_qr"])[1]) in unwrapped(receipt_output())
+    # Scanned twice, the offline QR kept the first ticket's secret valid.
+    status = httpx.get(
+        f"{server.url}/api/v1/requests/{offline_code}/status",
+        headers={"X-Pickup-Secret": split_qr(result["data"]["offline_qr"])[1]},
+        timeout=10,
+    )
+    assert status.status_code == 200, status.text
     assert 4 <= result["data"]["idle_after"] <= 8
     assert len(result["shots"]) >= 10
 
