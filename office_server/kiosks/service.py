@@ -290,7 +290,7 @@ def offline_pickup_secret(settings: Settings, key: str) -> str:
 def _server_key(settings: Settings) -> bytes:
     # The server's own secret (it also signs the session cookie; the label above keeps
     # the two uses apart). If it changes, a rescan says "use your ticket" and voids nothing.
-    return settings.secret_key.encode("utf-8")
+    return settings.session_secret().encode("utf-8")
 
 
 def get_claim(
