@@ -52,8 +52,8 @@ def normalize_input(
 
     Returns (strings, form_data) normalised, or raises ValidationFailed with a message
     per field: a lone surrogate, a control character or a hidden direction or formatting
-    character, a list or object where text belongs, and a form key that is no field name
-    (never echoed back).
+    character, a long run of combining marks, a list or object where text belongs, and a
+    form key that is no field name (never echoed back).
     """
     labels = {spec.name: spec.label for spec in fields}
     errors: dict[str, str] = {}
