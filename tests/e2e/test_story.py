@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from playwright.sync_api import expect
 from tests.kiosk.test_kiosk_e2e import run_kiosk
 from tests.printer_drivers.cups_test_server import CupsTestServer
 from tests.support.server import RunningServer, running_server
+from tests.support.waiting import HANG_GUARD, wait_until
 from tests.web.conftest import DESKTOP, PHONE
 from tests.web.test_browser import decode_qr, fill_domisili, login
 
@@ -34,15 +34,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.kiosk, pytest.mark.cups, pytest.m
 NAME = "Budi Santoso"
 
 
-def wait_for_new_pdf(folder: Path, before: set[Path], timeout: float = 30) -> Path:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        new = [p for p in folder.rglob("*.pdf") if p not in before and p.stat().st_size > 0]
-        if new:
-            time.sleep(0.3)  # cups-pdf renames when done; give it a moment to close the file
-            return new[0]
-        time.sleep(0.2)
-    raise AssertionError(f"no PDF appeared in {folder}")
+def wait_for_new_pdf(folder: Path, before: set[Path]) -> Path:
+    """The first PDF that cups-pdf finished writing into ``folder`` since ``before``."""
+
+    def finished() -> Path | None:
+        for path in folder.rglob("*.pdf"):
+            # Written front to back: the trailer's %%EOF comes last.
+            if path not in before and path.read_bytes().rstrip().endswith(b"%%EOF"):
+                return path
+        return None
+
+    return wait_until(finished, f"a finished PDF in {folder}")
 
 
 def pdf_text(path: Path) -> str:
@@ -101,14 +103,14 @@ def test_the_whole_story(
         # the letter's own PDF (cups-pdf re-renders, so not the spool output) matches.
         url = verification_url_in(printed, tmp_path)
         assert url.startswith(server.url.upper() + "/V/")
-        page = httpx.get(server.url + url[len(server.url) :], timeout=10)
+        page = httpx.get(server.url + url[len(server.url) :], timeout=HANG_GUARD)
         assert number in page.text
         assert hashlib.sha256(archived).hexdigest() == detail["letter"]["pdf_sha256"]
         assert detail["letter"]["pdf_sha256"] in page.text
         compared = httpx.post(
             server.url + url[len(server.url) :],
             files={"pdf": ("surat.pdf", archived, "application/pdf")},
-            timeout=10,
+            timeout=HANG_GUARD,
         )
         assert "Cocok." in compared.text
 
@@ -168,7 +170,7 @@ def phone_offline_makes_a_qr(browser: Any, server: RunningServer, tmp_path: Path
     try:
         page = context.new_page()
         page.goto(f"{server.url}/")
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
         page.wait_for_function(
             """async () => {
                 const keys = await caches.keys();
@@ -176,8 +178,7 @@ def phone_offline_makes_a_qr(browser: Any, server: RunningServer, tmp_path: Path
                     if (await (await caches.open(k)).match('/surat/domisili')) return true;
                 }
                 return false;
-            }""",
-            timeout=15000,
+            }"""
         )
         context.set_offline(True)
         page.goto(f"{server.url}/surat/domisili")
