@@ -264,6 +264,39 @@ def request_flow(p: Any) -> Any:
     p.check("no UI errors", not p.app.errors, p.app.errors)
 
 
+def form_on_a_slow_frame(p: Any) -> Any:
+    """The focused row lands in view even when a frame takes longer than the form's 0.1 s
+    follow-up scroll, as on a slow kiosk: both scrolls then run in the same frame."""
+    import time
+
+    yield p.until(lambda: p.app.village, what="village name")
+    yield p.tap(p.ids("home").new_request)
+    yield p.screen_is("catalog")
+    catalog = p.app.screen("catalog")
+    yield p.until(lambda: catalog.state == "shown", what="catalog loaded")
+    yield p.tap(next(w for w in catalog.ids.grid.children if w.letter_code == "domisili"))
+    yield p.screen_is("form")
+    form = p.app.screen("form")
+    scroll, mark = form.ids.scroll, form.rows["applicant_nik"]
+    for name in ("agama", "applicant_name", "pekerjaan", "tempat_lahir"):
+        yield p.drawn()
+        mark.error = "" if mark.error else "-"  # a row changes height: a layout is pending
+        row = form.rows[name]
+        form.focus_row(row)
+        time.sleep(0.3)  # this frame takes longer than the follow-up's 0.1 s
+        yield p.drawn()
+        yield p.drawn()
+        bottom = row.to_window(row.x, row.y)[1]
+        top = row.to_window(row.x, row.top)[1]
+        sy = scroll.to_window(scroll.x, scroll.y)[1]
+        p.check(
+            f"{name} in view after a slow frame",
+            sy <= bottom and top <= sy + scroll.height,
+            f"row {bottom:.0f}..{top:.0f}, view {sy:.0f}..{sy + scroll.height:.0f}",
+        )
+    p.shot("form-after-slow-frames")
+
+
 def printer_faults(p: Any) -> Any:
     """A4 printer offline: the letter stays ready, a ticket for the operator comes out.
     Receipt printer offline: no queue number is taken."""

@@ -236,6 +236,20 @@ def test_new_request_queue_ticket_and_typed_code(
     assert filed_code in printed and data["queue_number"] in printed, printed[-2000:]
 
 
+def test_form_scrolls_the_focused_row_into_view_on_a_slow_frame(
+    display: str, server: RunningServer, tmp_path: Path, receipt_url: str
+) -> None:
+    run_kiosk(
+        "form_on_a_slow_frame",
+        display=display,
+        server=server,
+        tmp_path=tmp_path,
+        a4=f"folder://{tmp_path / 'a4'}",
+        receipt=receipt_url,
+        params={},
+    )
+
+
 def test_printer_faults_keep_the_letter_ready(
     display: str, server: RunningServer, tmp_path: Path, receipt_url: str, receipt_output: Any
 ) -> None:
