@@ -172,7 +172,7 @@ class FormScreen(KioskScreen):
             kb.layout = "numeric"
         else:
             kb.layout = "text"
-        self.ids.scroll.scroll_to(row, padding=dp(20), animate=False)
+        self._scroll_into_view(row)
         # Rows change height as error marks come and go and options wrap; once the layout
         # has settled, scroll again so the whole row is really in view.
         Clock.schedule_once(lambda _dt: self._scroll_into_view(row), 0.1)
@@ -180,7 +180,12 @@ class FormScreen(KioskScreen):
 
     def _scroll_into_view(self, row: FieldRow) -> None:
         if self.active_row is row and row.parent is not None:
-            self.ids.scroll.scroll_to(row, padding=dp(20), animate=False)
+            scroll = self.ids.scroll
+            # scroll_to() measures the row where the content was last placed, but a scroll
+            # set earlier in this frame is not applied yet: on a slow kiosk both scrolls of
+            # focus_row run in one frame, and the second, measured from there, overshoots.
+            scroll.update_from_scroll()
+            scroll.scroll_to(row, padding=dp(20), animate=False)
 
     def next_field(self) -> None:
         names = [n for n, r in self.rows.items() if r.input is not None]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from tests.kiosk.test_kiosk_e2e import run_kiosk
 from tests.printer_drivers.cups_test_server import CupsTestServer
 from tests.support.page_wait import wait_in_page
 from tests.support.server import RunningServer, running_server
+from tests.support.waiting import HANG_GUARD, wait_until
 from tests.web.conftest import DESKTOP, PHONE
 from tests.web.test_browser import decode_qr, fill_domisili, login
 
@@ -35,15 +35,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.kiosk, pytest.mark.cups, pytest.m
 NAME = "Budi Santoso"
 
 
-def wait_for_new_pdf(folder: Path, before: set[Path], timeout: float = 30) -> Path:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        new = [p for p in folder.rglob("*.pdf") if p not in before and p.stat().st_size > 0]
-        if new:
-            time.sleep(0.3)  # cups-pdf renames when done; give it a moment to close the file
-            return new[0]
-        time.sleep(0.2)
-    raise AssertionError(f"no PDF appeared in {folder}")
+def wait_for_new_pdf(folder: Path, before: set[Path]) -> Path:
+    """The first PDF that cups-pdf finished writing into ``folder`` since ``before``."""
+
+    def finished() -> Path | None:
+        for path in folder.rglob("*.pdf"):
+            # Written front to back: the trailer's %%EOF comes last.
+            if path not in before and path.read_bytes().rstrip().endswith(b"%%EOF"):
+                return path
+        return None
+
+    return wait_until(finished, f"a finished PDF in {folder}")
 
 
 def pdf_text(path: Path) -> str:
@@ -102,14 +104,14 @@ def test_the_whole_story(
         # the letter's own PDF (cups-pdf re-renders, so not the spool output) matches.
         url = verification_url_in(printed, tmp_path)
         assert url.startswith(server.url.upper() + "/V/")
-        page = httpx.get(server.url + url[len(server.url) :], timeout=10)
+        page = httpx.get(server.url + url[len(server.url) :], timeout=HANG_GUARD)
         assert number in page.text
         assert hashlib.sha256(archived).hexdigest() == detail["letter"]["pdf_sha256"]
         assert detail["letter"]["pdf_sha256"] in page.text
         compared = httpx.post(
             server.url + url[len(server.url) :],
             files={"pdf": ("surat.pdf", archived, "application/pdf")},
-            timeout=10,
+            timeout=HANG_GUARD,
         )
         assert "Cocok." in compared.text
 

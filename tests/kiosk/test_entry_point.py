@@ -14,6 +14,7 @@ import pytest
 from kiosk_app.main import run
 from tests.kiosk.test_kiosk_e2e import REPO
 from tests.support.server import free_port
+from tests.support.waiting import wait_until
 
 
 def test_bad_config_exits_2_without_opening_a_window(
@@ -49,7 +50,14 @@ def test_module_starts_and_keeps_running_without_server_or_camera(
             stderr=subprocess.STDOUT,
         )
         try:
-            time.sleep(6)  # start, draw, a few failed health checks
+
+            def started() -> bool:
+                assert proc.poll() is None, log.read_text()[-3000:]
+                return "Start application main loop" in log.read_text()
+
+            wait_until(started, "the kiosk's main loop")
+            # Then it keeps running: a few failed health checks (every 2 s while offline).
+            time.sleep(5)
             assert proc.poll() is None, log.read_text()[-3000:]
         finally:
             proc.send_signal(signal.SIGTERM)

@@ -22,6 +22,7 @@ from kiosk_app.scanning import (
     make_decoder,
     open_source,
 )
+from tests.support.waiting import HANG_GUARD, wait_until
 
 PICKUP = "HTTP://192.168.1.10:8000/S/K7M2QX9P#ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -150,8 +151,10 @@ def test_worker_reports_each_code_once_and_pauses() -> None:
         time.sleep(0.1)
         assert got == []
         worker.resume()
-        assert seen.wait(5)
-        time.sleep(0.3)  # the rest of the 10 frames pass
+        assert seen.wait(HANG_GUARD)
+        # The rest of the 10 frames pass: the 11th (idle) frame is read only once the 10th
+        # was decoded and reported.
+        wait_until(lambda: worker.latest_frame()[0] > 10, "the 10 frames decoded")
         assert got == [(PICKUP, "camera")]
         assert worker.decode_times
         seq, frame = worker.latest_frame()
@@ -172,9 +175,7 @@ def test_worker_survives_a_camera_that_dies() -> None:
     worker = ScanWorker(Dying(), ZxingDecoder(), lambda *_: None, fps=50, on_error=errors.append)
     worker.start()
     worker.resume()
-    deadline = time.monotonic() + 3
-    while not errors and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: errors, "the worker to report the dead camera")
     worker.stop()
     assert errors and isinstance(errors[0], CameraUnavailable)
     assert not worker.active

@@ -7,6 +7,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.waiting import HANG_GUARD
+
 
 @dataclass(frozen=True)
 class CupsTestServer:
@@ -23,7 +25,7 @@ class CupsTestServer:
             [args[0], "-h", self.server, *args[1:]],
             capture_output=True,
             text=True,
-            timeout=20,
+            timeout=HANG_GUARD,
             check=False,
             env={**os.environ, "LC_ALL": "C"},
         )

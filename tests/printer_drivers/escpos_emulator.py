@@ -28,10 +28,11 @@ import contextlib
 import socket
 import struct
 import threading
-import time
 from types import TracebackType
 
 from escpos_decoder import Command, Paper, decode, split_commands
+
+from tests.support.waiting import wait_until
 
 
 class PrinterModel:
@@ -166,19 +167,18 @@ class EscposEmulator(PrinterModel):
 
     # --- what the test looks at -----------------------------------------------------------
 
-    def wait_for_connections(self, count: int, timeout: float = 5.0) -> None:
+    def wait_for_connections(self, count: int) -> None:
         """Wait until ``count`` connections were closed and everything in them handled.
 
         Needed after a print that returned unconfirmed: the kiosk is done before the
         printer has read the last bytes.
         """
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
+
+        def handled() -> bool:
             with self._lock:
-                if len(self.connections) >= count:
-                    return
-            time.sleep(0.01)
-        raise AssertionError(f"{len(self.connections)} of {count} connections within {timeout} s")
+                return len(self.connections) >= count
+
+        wait_until(handled, f"{count} printer connections handled")
 
     def load_paper(self) -> bytes:
         replies = super().load_paper()

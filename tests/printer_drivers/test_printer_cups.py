@@ -16,6 +16,7 @@ from printer_drivers.base import PrinterState, Receipt
 from printer_drivers.cups_backend import CupsPrinter, parse_jobs, parse_queue
 from printer_drivers.errors import PrinterError, PrinterErrorKind
 from printer_drivers.factory import printer_from_url
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.cups
 
@@ -27,15 +28,14 @@ def cups_printer(cups: CupsTestServer, queue: str, **params: object) -> CupsPrin
     return printer
 
 
-def output_of(cups: CupsTestServer, job_id: str, timeout: float = 10) -> Path:
+def output_of(cups: CupsTestServer, job_id: str) -> Path:
     number = job_id.rsplit("-", 1)[1]
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
+
+    def written() -> Path | None:
         found = sorted(cups.pdf_out.glob(f"*-job_{number}.pdf"))
-        if found:
-            return found[0]
-        time.sleep(0.05)
-    raise AssertionError(f"cups-pdf wrote nothing for {job_id} into {cups.pdf_out}")
+        return found[0] if found else None
+
+    return wait_until(written, f"cups-pdf's output for {job_id} in {cups.pdf_out}")
 
 
 def pdf_text(path: Path) -> str:

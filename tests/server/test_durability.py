@@ -11,6 +11,7 @@ import pytest
 
 from tests.support import factories
 from tests.support.server import prepare_server
+from tests.support.waiting import HANG_GUARD
 
 ROUNDS = 3
 ACKS_BEFORE_KILL = 15
@@ -28,7 +29,9 @@ def test_acknowledged_requests_survive_sigkill(tmp_path: Path) -> None:
 
         def submit(stop: threading.Event = stop, got_enough: threading.Event = got_enough) -> None:
             nonlocal serial
-            with httpx.Client(base_url=server.url, timeout=5) as client:
+            # A request that times out ends its writer, so no short timeout: a busy machine
+            # may take long to answer, and that is no loss of an acknowledged request.
+            with httpx.Client(base_url=server.url, timeout=HANG_GUARD) as client:
                 while not stop.is_set():
                     serial += 1
                     try:
@@ -45,7 +48,7 @@ def test_acknowledged_requests_survive_sigkill(tmp_path: Path) -> None:
         writers = [threading.Thread(target=submit) for _ in range(3)]
         for w in writers:
             w.start()
-        assert got_enough.wait(60), "the server acknowledged too few requests"
+        assert got_enough.wait(HANG_GUARD), "the server acknowledged too few requests"
         server.kill()  # while the writers are still sending
         stop.set()
         for w in writers:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.support.waiting import HANG_GUARD_MS, wait_until
 
 CHROMIUM = os.environ.get("LOKET_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,17 +32,38 @@ CHROMIUM_ARGS = [
 SHOTS = Path(os.environ.get("LOKET_WEB_SHOTS", "/tmp/web-shots"))
 
 
+class PatientBrowser:
+    """The launched Chromium, whose every new context waits up to the hang guard for what a
+    step needs (an element to act on, a navigation) instead of Playwright's 30 s."""
+
+    def __init__(self, chromium: Any) -> None:
+        self._chromium = chromium
+
+    def new_context(self, **kwargs: Any) -> Any:
+        context = self._chromium.new_context(**kwargs)
+        context.set_default_timeout(HANG_GUARD_MS)
+        context.set_default_navigation_timeout(HANG_GUARD_MS)
+        return context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chromium, name)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    # expect() waits for its state up to the hang guard, not Playwright's 5 s.
+    expect.set_options(timeout=HANG_GUARD_MS)
     manager = sync_playwright().start()
     # Playwright gives every launch a fresh, temporary user-data-dir.
-    chromium = manager.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    chromium = manager.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=HANG_GUARD_MS
+    )
     try:
-        yield chromium
+        yield PatientBrowser(chromium)
     finally:
         chromium.close()
         manager.stop()
@@ -70,11 +93,13 @@ def display() -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{n}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("Xvfb did not start")
-        time.sleep(0.05)
+
+    def listening() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Xvfb :{n} exited with {proc.returncode}")
+        return Path(f"/tmp/.X11-unix/X{n}").exists()
+
+    wait_until(listening, f"Xvfb :{n} to listen")
     yield f":{n}"
     proc.terminate()
     proc.wait(5)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.waiting import HANG_GUARD
 
-def wait_in_page(page: Any, predicate: str, *, timeout_ms: int = 15000) -> None:
-    """Waits until `predicate` (JS source of a function, may be async) returns true."""
+
+def wait_in_page(page: Any, predicate: str, *, timeout_ms: float = HANG_GUARD * 1000) -> None:
+    """Waits until `predicate` (JS source of a function, may be async) returns true; the
+    bound only stops a hang."""
     page.evaluate(
         f"""async () => {{
             const ready = {predicate};

@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import httpx
 
 from office_server.seed import DEMO_PASSWORDS
 from tests.support import factories
+from tests.support.waiting import HANG_GUARD, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 LOKET = [sys.executable, "-m", "office_server.cli"]
@@ -56,7 +56,7 @@ class RunningServer:
         self._serial += 1
         body = factories.request_body(serial=self._serial)
         body.update(overrides)
-        r = httpx.post(f"{self.url}/api/v1/requests", json=body, timeout=10)
+        r = httpx.post(f"{self.url}/api/v1/requests", json=body, timeout=HANG_GUARD)
         r.raise_for_status()
         data: dict[str, Any] = r.json()
         return data
@@ -64,7 +64,7 @@ class RunningServer:
     @contextmanager
     def operator_client(self, username: str = "admin") -> Iterator[httpx.Client]:
         """A logged-in operator (demo accounts: admin, operator, kades)."""
-        with httpx.Client(base_url=self.url, timeout=20) as client:
+        with httpx.Client(base_url=self.url, timeout=HANG_GUARD) as client:
             self._login(client, username)
             yield client
 
@@ -94,7 +94,7 @@ class RunningServer:
         """SIGKILL, as a power cut or the OOM killer would."""
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
+            self.process.wait(HANG_GUARD)
 
     def start(self) -> None:
         port = int(self.url.rsplit(":", 1)[1])
@@ -107,30 +107,36 @@ class RunningServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+        process = self.process
+
+        def answers() -> bool:
+            if process.poll() is not None:
                 raise RuntimeError(f"server exited; see {self.log_path}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"server did not start in 30 s; see {self.log_path}")
+                return httpx.get(f"{self.url}/healthz", timeout=HANG_GUARD).status_code == 200
+            except httpx.TransportError:  # not listening yet
+                return False
+
+        wait_until(answers, f"the server to answer /healthz (see {self.log_path})")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(10)
+                self.process.wait(10)  # its chance to stop cleanly; then it is killed
             except subprocess.TimeoutExpired:
                 self.kill()
 
 
 def _run(env: dict[str, str], *args: str) -> str:
     out = subprocess.run(
-        [*LOKET, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+        [*LOKET, *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        check=False,
     )
     if out.returncode != 0:
         raise RuntimeError(f"loket {' '.join(args)} failed: {out.stderr}")

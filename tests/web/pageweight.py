@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.waiting import HANG_GUARD
+
 
 @dataclass
 class PageWeight:
@@ -57,7 +59,7 @@ def measure_first_load(browser: Any, url: str, *, viewport: dict[str, int]) -> P
 
 def precache_bytes(base_url: str) -> tuple[int, int]:
     """(gzip bytes, raw bytes) of everything the service worker caches on install."""
-    with httpx.Client(base_url=base_url, timeout=20) as client:
+    with httpx.Client(base_url=base_url, timeout=HANG_GUARD) as client:
         source = client.get("/sw.js").text
         start = source.index("PRECACHE = ") + len("PRECACHE = ")
         urls = json.loads(source[start : source.index(";", start)])

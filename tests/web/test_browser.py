@@ -23,6 +23,7 @@ from office_server.seed import DEMO_PASSWORDS
 from tests.support import factories
 from tests.support.page_wait import wait_in_page
 from tests.support.server import RunningServer
+from tests.support.waiting import HANG_GUARD
 from tests.web.conftest import DESKTOP, PHONE
 from tests.web.pageweight import measure_first_load, precache_bytes
 
@@ -49,6 +50,19 @@ def fill_domisili(page: Page, *, serial: int, female: bool = False) -> None:
             page.fill(selector, value)
 
 
+def follow(page: Page, link: str, heading: str) -> None:
+    """Click ``link`` and wait for the page it opens: its heading, then its scripts.
+
+    click() returns once the new page is committed, before its deferred scripts have run;
+    on a busy machine, a field filled and left before form.js attached its listeners is
+    never checked, however long the test then waits. "load" comes after every deferred
+    script.
+    """
+    page.locator(link).click()
+    expect(page.locator("h1")).to_have_text(heading)
+    page.wait_for_load_state("load")
+
+
 def login(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/operator/login")
     page.fill("#username", username)
@@ -68,11 +82,9 @@ def test_resident_flow_on_a_phone(browser: Any, web_server: RunningServer, shots
         expect(page.locator("body")).to_contain_text("Layanan surat mandiri sudah dibuka")
         page.screenshot(path=shots / "phone-home.png", full_page=True)
 
-        page.locator("header a[href='/surat']").click()
-        expect(page.locator("h1")).to_have_text("Pilih jenis surat")
+        follow(page, "header a[href='/surat']", "Pilih jenis surat")
         page.screenshot(path=shots / "phone-catalog.png", full_page=True)
-        page.locator("a.btn[href='/surat/domisili']").click()
-        expect(page.locator("h1")).to_have_text("Surat Keterangan Domisili")
+        follow(page, "a.btn[href='/surat/domisili']", "Surat Keterangan Domisili")
 
         # Checked as you type: a short NIK is flagged when the field is left.
         page.fill("#f-applicant_nik", "36041217")
@@ -205,7 +217,7 @@ def test_offline_request_qr_is_filed_by_the_kiosk(
         f"{base}/api/v1/kiosk/scans",
         json={"payload": payload},
         headers=web_server.kiosk_headers,
-        timeout=20,
+        timeout=HANG_GUARD,
     )
     assert r.status_code == 200, r.text
     scan = r.json()
@@ -236,7 +248,7 @@ def test_operator_login_queue_approve_and_sign(
         # Live: a request filed now appears without a reload.
         page.evaluate("window.__stillHere = true")
         second = web_server.file_request()
-        expect(page.locator("#queue")).to_contain_text(second["code"], timeout=12000)
+        expect(page.locator("#queue")).to_contain_text(second["code"])  # polled every 5 s
         assert page.evaluate("window.__stillHere") is True
 
         page.locator(f"#queue a:text('{first['code']}')").click()
@@ -275,27 +287,27 @@ def test_display_follows_call_next(browser: Any, web_server: RunningServer, shot
         f"{base}/api/v1/kiosk/tickets",
         json={"service": "A"},
         headers=web_server.kiosk_headers,
-        timeout=10,
+        timeout=HANG_GUARD,
     ).json()
     tv = browser.new_context(viewport={"width": 1280, "height": 720})
     desk = browser.new_context(viewport=DESKTOP)
     try:
         display = tv.new_page()
         display.goto(f"{base}/display")
-        expect(display.locator("#waiting")).not_to_have_text("0", timeout=5000)
+        expect(display.locator("#waiting")).not_to_have_text("0")
         operator = desk.new_page()
         login(operator, base, "operator")
         operator.goto(f"{base}/operator/antrean?loket=2")
         operator.get_by_role("button", name=re.compile("Panggil berikutnya — A")).click()
         expect(operator.locator("#current")).to_have_text(ticket["number"])
         operator.screenshot(path=shots / "desktop-counter.png", full_page=True)
-        expect(display.locator("#num")).to_have_text(ticket["number"], timeout=6000)
+        expect(display.locator("#num")).to_have_text(ticket["number"])  # polled every 2 s
         expect(display.locator("#ctr")).to_have_text("Loket 2")
         display.screenshot(path=shots / "tv-display.png")
     finally:
         tv.close()
         desk.close()
-    wav = httpx.get(f"{base}/display/suara/{ticket['number']}/2.wav", timeout=30)
+    wav = httpx.get(f"{base}/display/suara/{ticket['number']}/2.wav", timeout=HANG_GUARD)
     assert wav.status_code == 200
     assert wav.headers["content-type"] == "audio/wav"
     assert wav.content[:4] == b"RIFF" and len(wav.content) > 10_000
