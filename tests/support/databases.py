@@ -23,7 +23,9 @@ from office_server.migrate import upgrade
 
 REPO = Path(__file__).resolve().parents[2]
 PG_URL_FILE = REPO / "var" / "test-services" / "postgres.url"
-PG_TEMPLATE = "loket_template"
+# One template per test run: two runs sharing a PostgreSQL server (two checkouts on one
+# machine) must not drop each other's template.
+PG_TEMPLATE = f"loket_template_{os.getpid()}"
 
 
 def postgres_admin_url() -> str | None:
