@@ -49,6 +49,13 @@ def _postgres_or_skip() -> str:
     return str(url)
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """This run's PostgreSQL template goes with it (each run builds its own)."""
+    url = _pg_state.get("url")
+    if isinstance(url, str):
+        databases.drop_postgres_template(url)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", public_url="http://desa.test:8000")

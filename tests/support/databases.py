@@ -73,6 +73,13 @@ def build_postgres_template(admin_url: str) -> None:
     db.dispose()
 
 
+def drop_postgres_template(admin_url: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)"))
+    engine.dispose()
+
+
 def postgres_copy(admin_url: str) -> tuple[str, str]:
     name = f"loket_t_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
