@@ -7,6 +7,8 @@ TCP socket keeps the 60 s connect timeout for every read). Every failure leaves 
 module as a PrinterError.
 
 A Link is configuration; ``connect()`` opens a fresh Connection for one session.
+The four small connection classes share one write loop and one error translation, which
+is why they stay in one file past 400 lines.
 """
 
 from __future__ import annotations
