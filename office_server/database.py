@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from office_server.config import Settings, get_settings
+from office_server.errors import InvalidCharacter
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,8 +77,38 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         _configure_sqlite(engine)
-        return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    _refuse_nul_characters(engine)
+    return engine
+
+
+def _refuse_nul_characters(engine: Engine) -> None:
+    """Refuses a statement with a NUL character in any text parameter, on both backends.
+
+    PostgreSQL cannot hold one in text (psycopg raises before sending), SQLite stores it.
+    Strings from clients reach statements on many routes (request codes, ticket ids, letter
+    type codes, user names, searches, form keys), and each became a 500 on PostgreSQL.
+    Here is the one place they all pass: a NUL is a clear 400 there, the same on SQLite.
+    """
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(
+        _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        for row in parameters if many else (parameters,):
+            if isinstance(row, Mapping):
+                values = list(row.values())
+            elif isinstance(row, list | tuple):
+                values = list(row)
+            else:
+                values = [row]
+            if any(isinstance(value, str) and "\x00" in value for value in values):
+                raise InvalidCharacter(
+                    "Data yang dikirim berisi karakter yang tidak diizinkan (karakter NUL). "
+                    "Periksa lagi isian Anda.",
+                    "The request holds a NUL character, which is not allowed.",
+                )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -78,6 +78,15 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class InvalidCharacter(DomainError):
+    """Text holding a NUL character. No input of ours can have one, and PostgreSQL can
+    neither store nor compare it (SQLite could): database.py refuses it in any statement,
+    so a code, a search or a user name with one is refused alike on both databases."""
+
+    status_code = 400
+    code = "invalid_character"
+
+
 class RateLimited(DomainError):
     """Too many tries; `retry_after` (whole seconds) also goes out as Retry-After."""
 
