@@ -23,7 +23,13 @@ def csrf_token(request: Request) -> str:
 
 def check_csrf(request: Request, supplied: str | None) -> None:
     expected = request.session.get(SESSION_CSRF)
-    if not expected or not supplied or not secrets.compare_digest(expected, supplied):
+    # Compared as bytes: compare_digest refuses (TypeError) a str with non-ASCII in it,
+    # and a header or form field may hold anything.
+    if (
+        not isinstance(expected, str)
+        or not supplied
+        or not secrets.compare_digest(expected.encode(), supplied.encode("utf-8", "surrogatepass"))
+    ):
         raise Forbidden(
             "Sesi formulir tidak valid. Muat ulang halaman lalu coba lagi.",
             "Missing or wrong CSRF token.",

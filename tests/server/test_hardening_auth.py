@@ -200,6 +200,16 @@ def test_disabling_an_account_revokes_its_sessions(client: TestClient, sqlite_db
         assert victim.get("/api/v1/auth/me").status_code == 401
 
 
+def test_a_csrf_token_that_is_not_ascii_is_refused_not_a_500(client: TestClient) -> None:
+    """compare_digest raises TypeError on a str with non-ASCII in it: any such token, in a
+    form field or the header, was an unhandled error on every operator form and API call."""
+    api_login(client, "admin")
+    page = client.post("/admin/desa", data={"name": "Sukamaju", "csrf_token": "\u00e9"})
+    assert page.status_code == 403 and "Sesi formulir tidak valid" in page.text
+    api = client.post("/api/v1/operator/queue/call-next", headers={"X-CSRF-Token": b"\xe9t\xe9"})
+    assert api.status_code == 403 and api.json()["error"]["code"] == "csrf_failed"
+
+
 # --- 6: logins slowed, never locked, one answer for every name -------------------------
 
 
