@@ -85,10 +85,9 @@ def submit_correction(
 ) -> PublicStatus:
     """The resident fixes the fields the operator asked about and sends it back."""
     request = resident_request(http, session, code, secret)
-    requests_service.correct_fields(
+    requests_service.resubmit_fixed(
         session, request, changes=body.form_data, actor=RESIDENT, applicant_name=body.applicant_name
     )
-    lifecycle.apply(session, request, "resubmit", actor=RESIDENT)
     return PublicStatus.of(request)
 
 

@@ -102,6 +102,17 @@ def can(request: LetterRequest, action_name: str) -> bool:
     return request.status in ACTIONS[action_name].sources
 
 
+def refusal(request: LetterRequest, action_name: str) -> InvalidTransition:
+    """Why the action cannot be done from the request's status (to raise)."""
+    current = request.status
+    return InvalidTransition(
+        f"Permohonan {request.public_code} tidak dapat di-{action_name} karena "
+        f"statusnya {label(current)}.",
+        f"Request {request.public_code} cannot '{action_name}' from status '{current}'.",
+        extra={"status": current, "action": action_name},
+    )
+
+
 def apply(
     session: Session,
     request: LetterRequest,
@@ -118,12 +129,7 @@ def apply(
         session.refresh(request, attribute_names=["status"], with_for_update=True)
     current = request.status
     if current not in action.sources:
-        raise InvalidTransition(
-            f"Permohonan {request.public_code} tidak dapat di-{action.name} karena "
-            f"statusnya {label(current)}.",
-            f"Request {request.public_code} cannot '{action.name}' from status '{current}'.",
-            extra={"status": current, "action": action.name},
-        )
+        raise refusal(request, action.name)
     reason = (reason or "").strip() or None
     if action.needs_reason and not reason:
         raise InvalidTransition(

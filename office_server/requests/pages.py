@@ -305,8 +305,7 @@ async def status_fix(request: Request, session: DbSession) -> Response:
         )
     _, _, data = _values(form_data, req.letter_type)
     try:
-        requests_service.correct_fields(session, req, changes=data, actor=RESIDENT)
-        lifecycle.apply(session, req, "resubmit", actor=RESIDENT)
+        requests_service.resubmit_fixed(session, req, changes=data, actor=RESIDENT)
     except DomainError as exc:
         fields = exc.fields if isinstance(exc, ValidationFailed) else None
         message = None if fields else exc.message

@@ -297,6 +297,26 @@ def correct_fields(
     return request
 
 
+def resubmit_fixed(
+    session: Session,
+    request: LetterRequest,
+    *,
+    changes: dict[str, Any],
+    actor: Actor,
+    applicant_name: str | None = None,
+) -> LetterRequest:
+    """The resident's fix of a request a correction was asked for, sent back to be checked.
+
+    The status is checked before the values: a fix that comes too late (the request was
+    rejected meanwhile, or sent back from another tab) is told so (409), not what is
+    wrong with values that can no longer be used.
+    """
+    if not lifecycle.can(request, "resubmit"):
+        raise lifecycle.refusal(request, "resubmit")
+    correct_fields(session, request, changes=changes, actor=actor, applicant_name=applicant_name)
+    return lifecycle.apply(session, request, "resubmit", actor=actor)
+
+
 def transition(
     session: Session,
     request: LetterRequest,

@@ -279,6 +279,20 @@ def test_operator_actions_and_invalid_transition_is_409(client: TestClient) -> N
     assert r.json()["rejection_reason"] == "Bukan warga"
 
 
+def test_a_fix_when_none_is_asked_is_a_conflict_before_its_values_are_checked(
+    client: TestClient,
+) -> None:
+    created = file(client)
+    r = client.post(
+        f"/api/v1/requests/{created['code']}/corrections",
+        json={"form_data": {"alamat": "x" * 600}},
+        headers={"X-Pickup-Secret": secret_of(created)},
+    )
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["code"] == "invalid_transition"
+    assert "Sedang Diperiksa" in r.json()["error"]["message"]
+
+
 def test_kiosk_claim_print_and_retries(client: TestClient, kiosk_headers: dict[str, str]) -> None:
     created = file(client)
     scan = client.post(

@@ -96,6 +96,18 @@ def test_status_needs_code_and_secret_in_the_body(client: TestClient) -> None:
     assert ok.headers["cache-control"] == "no-store"
 
 
+def test_a_fix_sent_when_none_is_asked_says_so(client: TestClient) -> None:
+    """The fix form of /status/perbaiki sent for a request that waits for no correction
+    (already sent back from another tab, or rejected meanwhile): its values were checked
+    first, and the 422 page showed no form to put the errors next to, so no reason at all.
+    The request's status is checked first now: a 409 that says why."""
+    code, secret = submit(client, 311)
+    fix = {"code": code, "secret": secret, "form_data.alamat": "x" * 600}
+    r = client.post("/status/perbaiki", data=fix)
+    assert r.status_code == 409, r.status_code
+    assert re.search(r'class="box bad" role="alert">Permohonan \w+ tidak dapat', r.text)
+
+
 def test_pwa_files(client: TestClient) -> None:
     sw = client.get("/sw.js")
     assert sw.status_code == 200
