@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -98,6 +98,16 @@ def end_operator_session(request: Request, session: Session) -> None:
     if isinstance(token, str):
         operators.close_session(session, token=token)
     request.session.clear()
+
+
+async def close_form(request: Request) -> AsyncIterator[None]:
+    """Closes the uploaded files of a form when the request is done (create_app() puts this
+    on every route). FastAPI closes the forms it parses for File() and Form() parameters,
+    not one a page or the CSRF check reads itself (`await request.form()`)."""
+    try:
+        yield
+    finally:
+        await request.close()
 
 
 async def _csrf_form(request: Request) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -16,6 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from office_server import pwa
 from office_server.config import Settings, get_settings
 from office_server.database import Database
+from office_server.deps import close_form
 from office_server.error_handlers import ERROR_RESPONSES, install_error_handlers
 from office_server.kiosks import api as kiosks_api
 from office_server.kiosks import pages as kiosks_pages
@@ -101,6 +102,7 @@ def create_app(
         version="0.1.0",
         description="Self-service letter counter for a village office (kantor desa).",
         middleware=middleware,
+        dependencies=[Depends(close_form)],
         docs_url=None,
         redoc_url=None,
     )
