@@ -98,6 +98,26 @@ def server_figures(data: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def fuzz_figures(data: dict[str, Any]) -> list[Figure]:
+    memory = data["memory_mb"]
+    sent = data["requests"]
+    return [
+        fig("fuzz: resident-facing requests sent", sent, "requests"),
+        fig(
+            "fuzz: 5xx answers (incl. operator reads of what was filed)",
+            data["server_5xx"],
+            "answers",
+        ),
+        fig("fuzz: ERROR or traceback lines in the server log", data["error_log_lines"], "lines"),
+        fig("server peak RSS before the fuzz (VmHWM)", memory["before_fuzz"]["VmHWM"], "MB"),
+        fig(
+            f"server peak RSS after {sent} fuzz requests (VmHWM)",
+            memory["after_sweep"]["VmHWM"],
+            "MB",
+        ),
+    ]
+
+
 BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("render.py", ["--runs", "30"], render_figures),
     ("signing.py", ["--runs", "30"], signing_figures),
@@ -105,9 +125,14 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("server_load.py", ["--seconds", "5"], server_figures),
     ("page_weight.py", [], page_figures),
     ("kiosk.py", ["--cycles", "1000"], kiosk_figures),
+    ("fuzz_memory.py", ["--requests", "3000"], fuzz_figures),
 ]
 
-QUICK = {"kiosk.py": ["--cycles", "50"], "server_load.py": ["--seconds", "2"]}
+QUICK = {
+    "kiosk.py": ["--cycles", "50"],
+    "server_load.py": ["--seconds", "2"],
+    "fuzz_memory.py": ["--requests", "300"],
+}
 
 
 def main() -> int:
