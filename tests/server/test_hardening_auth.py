@@ -36,6 +36,7 @@ from office_server.seed import DEMO_PASSWORDS
 from office_server.templating import TEMPLATES_DIR
 from tests.support import factories
 from tests.support.server import prepare_server
+from tests.web.test_browser import OPERATOR_PAGES
 
 PUBLIC_OLD_KEY = "dev-secret-change-me"  # the default key main used to ship with
 SECRET_KEY_FILE = "session-secret.key"  # in the data folder (README, config.SECRET_KEY_FILE)
@@ -515,20 +516,6 @@ RESIDENT_PAGES = [
     f"/v/{'A' * 32}",
     "/nope",
 ]
-OPERATOR_PAGES = [
-    "/operator",
-    "/operator/antrean",
-    "/operator/tanda-tangan",
-    "/operator/arsip",
-    "/operator/statistik",
-    "/admin",
-    "/admin/desa",
-    "/admin/pengumuman",
-    "/admin/surat",
-    "/admin/surat/domisili",
-    "/admin/operator",
-    "/admin/anjungan",
-]
 _INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.IGNORECASE)
 
 
@@ -539,7 +526,7 @@ def _policy(r: httpx.Response) -> dict[str, str]:
 
 def test_every_page_has_a_strict_policy_and_no_inline_code(client: TestClient) -> None:
     api_login(client, "admin")
-    for path in RESIDENT_PAGES + OPERATOR_PAGES:
+    for path in [*RESIDENT_PAGES, *OPERATOR_PAGES]:
         r = client.get(path)
         assert r.headers["content-type"].startswith("text/html"), path
         policy = _policy(r)
