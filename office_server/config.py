@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # Signs the operators' session cookies. Unset: a random key made at first start and
     # kept in data_dir (mode 600), so there is no default key anybody could know.
     secret_key: SecretStr | None = None
+    # Or a file holding it (mode 600): an installed office keeps it in /etc/loket/secret.key,
+    # so the settings file itself holds no secret.
+    secret_key_file: Path | None = None
     # What residents' phones and QR codes use to reach this server on the office LAN.
     public_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
@@ -64,6 +67,16 @@ class Settings(BaseSettings):
     sign_letters: bool = True
     # The village's time zone: WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura).
     timezone: str = "Asia/Jakarta"
+    # The nightly backup (`loket nightly-backup`, the loket-backup timer): where, how many
+    # copies, and the label of a USB disk that gets a copy too (empty: none).
+    backup_dir: Path | None = None
+    backup_keep: int = 7
+    backup_usb_label: str = ""
+    # The regency hub this office syncs with; empty: no hub (the sync unit stays off).
+    hub_url: str = ""
+    # `loket doctor` compares the clock with this NTP server ("host" or "host:port") when
+    # there is no hub; offline, the comparison is skipped, never failed.
+    ntp_server: str = "pool.ntp.org"
 
     _secret: str | None = PrivateAttr(default=None)
 
@@ -78,10 +91,13 @@ class Settings(BaseSettings):
         return value
 
     def session_secret(self) -> str:
-        """LOKET_SECRET_KEY, else the key in data_dir, made there at first use."""
+        """LOKET_SECRET_KEY, else LOKET_SECRET_KEY_FILE, else the key in data_dir (made
+        there at first use)."""
         if self._secret is None:
             if self.secret_key is not None:
                 self._secret = self.secret_key.get_secret_value()
+            elif self.secret_key_file is not None:
+                self._secret = _read_secret(self.secret_key_file)
             else:
                 self._secret = _stored_secret(self.data_dir / SECRET_KEY_FILE)
         return self._secret
@@ -95,6 +111,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'loket.sqlite3').resolve()}"
+
+    @property
+    def resolved_backup_dir(self) -> Path:
+        return self.backup_dir or self.data_dir.parent / "backups"
 
     @property
     def archive_dir(self) -> Path:

@@ -35,6 +35,8 @@ EDGE = (
     "pwa",
     "housekeeping",
     "backup",  # `loket backup/restore`: every table and the archive, like the CLI
+    "nightly_backup",  # the backup timer's steps, over `backup`
+    "doctor",  # `loket doctor`: reads every part of the install, like the CLI
     "models",  # the Alembic aggregator of every table
     "migrations",
     "migrations.*",
@@ -75,6 +77,7 @@ CORE = (
     "csrf",
     "numbering",
     "qr_images",
+    "sdnotify",
 )
 
 # R4: ...except these, each because the current code needs it.
