@@ -165,14 +165,20 @@ else
   python3 -m venv "$NEW/venv"
   "$NEW/venv/bin/pip" install -q --disable-pip-version-check "$NEW/src[$extra]"
 fi
-# The release runs its own copy of the code (src first on the path), so an upgrade that
+# The release runs its own copy of the code (src first on the path; -P: never the current
+# folder), so an upgrade that
 # is rolled back runs exactly the old code again.
 for cmd in loket:office_server.cli:main loket-kiosk:kiosk_app.main:run; do
   name=${cmd%%:*} target=${cmd#*:}
   cat >"$NEW/bin/$name" <<EOF
 #!/bin/sh
 here=\$(dirname "\$(readlink -f "\$0")")/..
-PYTHONPATH="\$here/src" exec "\$here/venv/bin/python" -c 'import sys; from ${target%:*} import ${target#*:} as f; sys.exit(f())' "\$@"
+# The session key lives in its own file (600), not in the settings file (640).
+if [ -n "\${LOKET_SECRET_KEY_FILE:-}" ] && [ -z "\${LOKET_SECRET_KEY:-}" ]; then
+  LOKET_SECRET_KEY=\$(cat "\$LOKET_SECRET_KEY_FILE") || exit 1
+  export LOKET_SECRET_KEY
+fi
+PYTHONPATH="\$here/src" exec "\$here/venv/bin/python" -P -c 'import sys; from ${target%:*} import ${target#*:} as f; sys.exit(f())' "\$@"
 EOF
   chmod 755 "$NEW/bin/$name"
 done

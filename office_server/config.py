@@ -25,9 +25,6 @@ class Settings(BaseSettings):
     # Signs the operators' session cookies. Unset: a random key made at first start and
     # kept in data_dir (mode 600), so there is no default key anybody could know.
     secret_key: SecretStr | None = None
-    # Or a file holding it (mode 600): an installed office keeps it in /etc/loket/secret.key,
-    # so the settings file itself holds no secret.
-    secret_key_file: Path | None = None
     # What residents' phones and QR codes use to reach this server on the office LAN.
     public_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
@@ -91,13 +88,10 @@ class Settings(BaseSettings):
         return value
 
     def session_secret(self) -> str:
-        """LOKET_SECRET_KEY, else LOKET_SECRET_KEY_FILE, else the key in data_dir (made
-        there at first use)."""
+        """LOKET_SECRET_KEY, else the key in data_dir, made there at first use."""
         if self._secret is None:
             if self.secret_key is not None:
                 self._secret = self.secret_key.get_secret_value()
-            elif self.secret_key_file is not None:
-                self._secret = _read_secret(self.secret_key_file)
             else:
                 self._secret = _stored_secret(self.data_dir / SECRET_KEY_FILE)
         return self._secret
