@@ -174,7 +174,7 @@ def test_an_office_on_the_previous_release_upgrades_with_every_row_and_letter(
             assert hashlib.sha256(pdf.content).hexdigest() in after[1].values()
 
 
-BROKEN_MIGRATION = '''"""a migration that fails half-way, after touching files no transaction covers"""
+BROKEN_MIGRATION = '''"""fails half-way, after touching files no transaction covers"""
 
 import os
 from pathlib import Path
