@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     # `loket doctor` compares the clock with this NTP server ("host" or "host:port") when
     # there is no hub; offline, the comparison is skipped, never failed.
     ntp_server: str = "pool.ntp.org"
+    ntp_timeout_seconds: float = 3.0
 
     _secret: str | None = PrivateAttr(default=None)
 

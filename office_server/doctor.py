@@ -269,10 +269,11 @@ def _reference_offset(settings: Settings, now: Callable[[], datetime]) -> tuple[
     else an NTP server; None when neither answers."""
     if settings.hub_url:
         return f"hub {settings.hub_url}", _http_date_offset(settings.hub_url, now)
-    return f"NTP {settings.ntp_server}", sntp_offset(settings.ntp_server)
+    offset = sntp_offset(settings.ntp_server, timeout=settings.ntp_timeout_seconds)
+    return f"NTP {settings.ntp_server}", offset
 
 
-def sntp_offset(server: str, *, timeout: float = 3.0) -> float | None:
+def sntp_offset(server: str, *, timeout: float) -> float | None:
     """One SNTP (RFC 4330) exchange; None when the server does not answer."""
     host, _, port = server.partition(":")
     request = b"\x23" + 47 * b"\0"  # LI 0, version 4, mode 3 (client)
