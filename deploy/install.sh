@@ -262,6 +262,10 @@ if office; then
   else
     say "create the database"
     settings "$NEW/bin/loket" migrate
+    # The first-run wizard answers the office PC itself, or another PC that gives this
+    # code (60 random bits, used until the first admin account exists).
+    SETUP_CODE=$(head -c 8 /dev/urandom | base32 | tr -d '=' | cut -c1-12 | sed 's/..../&-/g; s/-$//')
+    (umask 077 && echo "$SETUP_CODE" >"$R/var/lib/loket/data/setup-code")
   fi
   own_data
 fi
@@ -333,12 +337,13 @@ fi
 say "done: release $(basename "$NEW")"
 if office && [[ -z $OLD ]]; then
   url=$(grep '^LOKET_PUBLIC_URL=' "$ENV_FILE" | cut -d= -f2-)
+  port=$(grep '^LOKET_PORT=' "$ENV_FILE" | cut -d= -f2-)
   cat <<EOF
 
-Loket Desa terpasang. Langkah berikutnya di PC ini:
-  sudo loket init --name ... --kode-desa ... --kecamatan ... --kabupaten ... --provinsi ... --head-name ...
-  sudo loket create-operator --username admin --full-name "Admin Desa" --role admin
-  lalu buka $url/operator
-  sudo loket doctor      memeriksa semuanya dan menjelaskan cara memperbaikinya
+Loket Desa terpasang. Lanjutkan pemasangan di peramban (browser):
+  di PC ini:        http://127.0.0.1:$port/pasang
+  dari PC lain:     $url/pasang   dengan kode: $SETUP_CODE
+Profil desa, logo, printer (dengan halaman uji), anjungan, lalu akun admin pertama.
+Pemeriksaan kapan saja:  sudo loket doctor
 EOF
 fi
