@@ -103,6 +103,45 @@ def test_an_office_and_kiosk_install_makes_locked_users_private_data_and_enabled
     assert (current / "bin" / "loket").exists() and (current / "src" / "office_server").is_dir()
 
 
+def test_the_kiosk_pc_boots_into_the_kiosk_with_no_desktop_or_prompt(
+    tree: Tree, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "kiosk.key"
+    key_file.write_text("lk_dari-halaman-pemasangan-0123456789\n")
+    tree.install(
+        "--role",
+        "kiosk",
+        "--server",
+        "http://192.168.1.10:8000",
+        "--kiosk-key-file",
+        str(key_file),
+    )
+    key = tree.path("/etc/loket/kiosk.key")
+    assert _mode(key) == 0o600 and _owner(key) == tree.ids("loket-kiosk")
+    assert key.read_text() == key_file.read_text()
+    unit = tree.path("/etc/systemd/system/loket-kiosk.service").read_text()
+    settings = dict(
+        line.split("=", 1) for line in unit.splitlines() if "=" in line and line[0] != "#"
+    )
+    # cage shows the one app; without -s it refuses to switch to a console.
+    assert (
+        settings["ExecStart"] == "/usr/bin/cage -- /opt/loket/current/bin/loket-kiosk --fullscreen"
+    )
+    assert settings["User"] == "loket-kiosk" and settings["PAMName"] == "login"
+    assert settings["TTYPath"] == "/dev/tty1" and settings["Conflicts"] == "getty@tty1.service"
+    assert settings["Restart"] == "always" and settings["StartLimitIntervalSec"] == "0"
+    assert _enabled(tree, "graphical") == {"loket-kiosk.service"}
+    assert _enabled(tree, "multi-user") == set()  # no server on a kiosk PC
+    assert os.readlink(tree.path("/etc/systemd/system/default.target")).endswith("graphical.target")
+    shadow = tree.path("/etc/shadow").read_text()
+    assert "loket-kiosk:!" in shadow  # no password: nobody logs in as it at a prompt
+    config = tree.path("/etc/loket/kiosk.toml").read_text()
+    assert 'server_url = "http://192.168.1.10:8000"' in config
+    # The kiosk user reads its settings, through a folder it may only pass through.
+    assert _mode(tree.path("/etc/loket")) == 0o751
+    assert not tree.path("/var/lib/loket").exists()
+
+
 def test_the_sync_relay_is_enabled_only_with_a_hub(tree: Tree) -> None:
     tree.install("--role", "office")
     assert _enabled(tree, "multi-user") == {"loket-server.service"}
