@@ -284,8 +284,10 @@ cat >"$R/usr/local/bin/loket" <<'EOF'
 #!/bin/sh
 # The admin's `loket` (sudo loket doctor, sudo loket create-operator ...): the office's
 # settings, run as the loket user so every file it writes stays that user's.
-set -a; . /etc/loket/loket.env; set +a
-if [ "$(id -u)" = 0 ]; then exec runuser -u loket -- /opt/loket/current/bin/loket "$@"; fi
+if [ -r /etc/loket/loket.env ]; then set -a; . /etc/loket/loket.env; set +a; fi
+user=loket
+id loket >/dev/null 2>&1 || user=loket-kiosk   # a kiosk PC: `sudo loket doctor` still works
+if [ "$(id -u)" = 0 ]; then exec runuser -u "$user" -- /opt/loket/current/bin/loket "$@"; fi
 exec /opt/loket/current/bin/loket "$@"
 EOF
 chmod 755 "$R/usr/local/bin/loket"

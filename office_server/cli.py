@@ -198,13 +198,9 @@ def cmd_usb_copy(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from office_server import doctor
 
-    settings = get_settings()
-    local = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     config = args.kiosk_config or os.environ.get("LOKET_KIOSK_CONFIG") or DEFAULT_KIOSK_CONFIG
     findings = doctor.run_checks(
-        settings,
-        server_url=args.server_url or f"http://{local}:{settings.port}",
-        kiosk_config=Path(config),
+        get_settings(), server_url=args.server_url, kiosk_config=Path(config)
     )
     print(doctor.report(findings))
     return 1 if any(f.ok is False for f in findings) else 0
@@ -265,7 +261,7 @@ def cmd_server(args: argparse.Namespace) -> int:
     print(f"  API docs:         {base}/docs")
     with app.state.db.session(write=False) as session:
         if seed.is_empty(session):
-            print("  (no village yet: run `loket seed-demo`)")
+            print(f"  (no village yet: open {base}/pasang on this PC, or `loket init`)")
         elif settings.environment == "development":
             print(
                 "  Demo accounts:    "
@@ -363,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_usb_copy)
 
     p = sub.add_parser("doctor", help="check this install and say how to fix what is wrong")
-    p.add_argument("--server-url", help="the office server (default: this PC's)")
+    p.add_argument("--server-url", help="the office server (default: this PC's, or the kiosk's)")
     p.add_argument("--kiosk-config", help=f"the kiosk's settings (default {DEFAULT_KIOSK_CONFIG})")
     p.set_defaults(func=cmd_doctor)
 

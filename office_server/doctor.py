@@ -23,9 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from office_server.config import Settings
 from office_server.nightly_backup import newest_backup_time
+
+if TYPE_CHECKING:
+    from kiosk_app.config import KioskConfig
 
 # A backup older than this means the nightly timer has not run (a day and a half allows
 # a PC switched off one night: the timer is Persistent and catches up at boot).
@@ -53,21 +57,45 @@ class Finding:
 def run_checks(
     settings: Settings,
     *,
-    server_url: str,
+    server_url: str | None,
     kiosk_config: Path | None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> list[Finding]:
-    findings = [
-        check_server(server_url),
-        check_database(settings),
-        check_disk(settings.data_dir),
-        check_backup(settings.resolved_backup_dir, now()),
-        check_clock(settings, now),
-    ]
-    findings += check_kiosk_devices(kiosk_config)
-    if settings.hub_url:
+    """Every check for this PC: the office's (server, data, backups) where it holds the
+    data, the kiosk's (its server over the LAN, printers, camera) where it has a kiosk."""
+    kiosk = _kiosk(kiosk_config)
+    kiosk_only = kiosk is not None and not holds_office_data(settings)
+    if server_url is None:
+        local = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+        server_url = kiosk.server_url if kiosk_only and kiosk else f"http://{local}:{settings.port}"
+    findings = [check_server(server_url)]
+    if kiosk_only and kiosk:
+        findings.append(check_disk(kiosk.state_dir))
+    else:
+        findings += [
+            check_database(settings),
+            check_disk(settings.data_dir),
+            check_backup(settings.resolved_backup_dir, now()),
+        ]
+    findings.append(check_clock(settings, now))
+    findings += check_kiosk_devices(kiosk, kiosk_config)
+    if settings.hub_url and not kiosk_only:
         findings += check_hub(settings, now())
     return findings
+
+
+def holds_office_data(settings: Settings) -> bool:
+    """PostgreSQL, or the SQLite file exists: this PC is (also) the office server."""
+    url = settings.resolved_database_url
+    return not url.startswith("sqlite") or Path(url.split(":///", 1)[1]).exists()
+
+
+def _kiosk(config_path: Path | None) -> KioskConfig | None:
+    if config_path is None or not config_path.exists():
+        return None
+    from kiosk_app.config import load_config
+
+    return load_config(config_path)
 
 
 def report(findings: list[Finding]) -> str:
@@ -314,12 +342,9 @@ def _http_date_offset(url: str, now: Callable[[], datetime]) -> float | None:
 # --- the kiosk's printers and camera ---------------------------------------------------------
 
 
-def check_kiosk_devices(config_path: Path | None) -> list[Finding]:
-    if config_path is None or not config_path.exists():
+def check_kiosk_devices(config: KioskConfig | None, config_path: Path | None) -> list[Finding]:
+    if config is None:
         return [Finding("Printer dan kamera", None, "tidak ada anjungan di PC ini.")]
-    from kiosk_app.config import load_config
-
-    config = load_config(config_path)
     findings = [
         _check_printer(what, url)
         for what, url in (("surat", config.a4_printer), ("struk", config.receipt_printer))

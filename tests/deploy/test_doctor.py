@@ -34,7 +34,7 @@ class Office:
     kiosk_config: Path
     cups: tuple[str, str] | None  # (server socket, queue) of a real CUPS queue
 
-    def doctor(self, *extra: str, **env: str) -> tuple[int, str]:
+    def doctor(self, *extra: str, server_url: str | None = None, **env: str) -> tuple[int, str]:
         run_env = {
             **os.environ,
             "PYTHONPATH": str(REPO),
@@ -46,7 +46,9 @@ class Office:
             **env,
         }
         run_env.pop("LOKET_DATABASE_URL", None)
-        args = ["--server-url", self.server.url, "--kiosk-config", str(self.kiosk_config)]
+        args = ["--kiosk-config", str(self.kiosk_config)]
+        if server_url != "":
+            args += ["--server-url", server_url or self.server.url]
         done = subprocess.run(
             [sys.executable, "-m", "office_server.cli", "doctor", *args, *extra],
             env=run_env,
@@ -235,3 +237,22 @@ def test_hub_link_and_sync_lag_only_with_a_hub(office: Office) -> None:
     code, report = office.doctor(LOKET_HUB_URL=url)  # the hub is gone now
     assert code == 1
     assert "tidak dapat dihubungi" in _line(report, "Hub kabupaten")
+
+
+def test_on_a_kiosk_pc_it_checks_the_kiosk_and_the_office_server_over_the_lan(
+    office: Office, tmp_path: Path
+) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'server_url = "{office.server.url}"\nstate_dir = "{tmp_path / "state"}"\n'
+        '[printers]\na4 = ""\nreceipt = ""\n[camera]\nsource = "none"\n'
+    )
+    # No office data on this PC: its data folder holds no database.
+    code, report = office.doctor(
+        "--kiosk-config", str(config), server_url="", LOKET_DATA_DIR=str(tmp_path / "none")
+    )
+    assert _line(report, "Server").startswith(f"[OK     ] Server: menjawab di {office.server.url}")
+    assert "Basis data" not in report and "Cadangan" not in report
+    assert str(tmp_path) in _line(report, "Ruang disk")
+    assert "anjungan belum punya printer" in _line(report, "Printer")
+    assert code == 1

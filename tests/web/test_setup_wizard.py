@@ -124,6 +124,9 @@ def _logo(path: Path) -> Path:
 def test_the_wizard_sets_up_a_fresh_office_and_closes(
     browser: Any, fresh: Fresh, shots: Path, tmp_path: Path
 ) -> None:
+    # Opened on the office PC itself, the fresh install's front page is the wizard.
+    first = httpx.get(f"{fresh.url_local}/", timeout=HANG_GUARD, follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == "/pasang"
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     try:
@@ -216,6 +219,8 @@ def test_the_wizard_sets_up_a_fresh_office_and_closes(
         context.close()
     health = httpx.get(f"{fresh.url_local}/healthz", timeout=HANG_GUARD).json()
     assert health == {"status": "ok", "village": "Mekarsari"}
+    home = httpx.get(f"{fresh.url_local}/", timeout=HANG_GUARD, follow_redirects=False)
+    assert home.status_code == 200 and "Mekarsari" in home.text
     kiosk = httpx.post(
         f"{fresh.url_local}/api/v1/kiosk/scans",
         headers={"Authorization": f"Bearer {key}"},
