@@ -118,6 +118,10 @@ def fuzz_figures(data: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def install_figures(data: dict[str, list[Any]]) -> list[Figure]:
+    return [fig(name, value, unit) for name, (value, unit) in data.items()]
+
+
 BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("render.py", ["--runs", "30"], render_figures),
     ("signing.py", ["--runs", "30"], signing_figures),
@@ -126,12 +130,14 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("page_weight.py", [], page_figures),
     ("kiosk.py", ["--cycles", "1000"], kiosk_figures),
     ("fuzz_memory.py", ["--requests", "3000"], fuzz_figures),
+    ("install_upgrade.py", ["--letters", "100"], install_figures),
 ]
 
 QUICK = {
     "kiosk.py": ["--cycles", "50"],
     "server_load.py": ["--seconds", "2"],
     "fuzz_memory.py": ["--requests", "300"],
+    "install_upgrade.py": ["--letters", "10"],
 }
 
 

@@ -52,10 +52,10 @@ def previous_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def served(tree: Tree, tmp_path: Path) -> Iterator[RunningServer]:
+def served(tree: Tree, tmp_path: Path, **overrides: str) -> Iterator[RunningServer]:
     """The installed release's server, on a free port, from the installed settings."""
     port = free_port()
-    env = tree.env(LOKET_HOST="127.0.0.1", LOKET_PORT=str(port))
+    env = tree.env(LOKET_HOST="127.0.0.1", LOKET_PORT=str(port), **overrides)
     log = tmp_path / f"server-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
