@@ -37,6 +37,7 @@ EDGE = (
     "backup",  # `loket backup/restore`: every table and the archive, like the CLI
     "nightly_backup",  # the backup timer's steps, over `backup`
     "doctor",  # `loket doctor`: reads every part of the install, like the CLI
+    "doctor_*",  # its checks: findings, network links (clock, hub), the kiosk's devices
     "models",  # the Alembic aggregator of every table
     "migrations",
     "migrations.*",
