@@ -16,8 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from office_server.config import Settings
+from office_server.database import Database
+from office_server.doctor import check_database
 from office_server.nightly_backup import nightly
 from tests.deploy import peers
 from tests.support.server import REPO, RunningServer, free_port, running_server
@@ -256,3 +259,17 @@ def test_on_a_kiosk_pc_it_checks_the_kiosk_and_the_office_server_over_the_lan(
     assert str(tmp_path) in _line(report, "Ruang disk")
     assert "anjungan belum punya printer" in _line(report, "Printer")
     assert code == 1
+
+
+def test_the_database_check_on_both_databases(db: Database, settings: Settings) -> None:
+    # `db` is a migrated database on SQLite and on PostgreSQL (every table read there).
+    url = db.engine.url.render_as_string(hide_password=False)
+    on = settings.model_copy(update={"database_url": url})
+    finding = check_database(on)
+    assert finding.ok is True, finding
+    assert finding.message.startswith("utuh, skema versi")
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM alembic_version"))
+    finding = check_database(on)
+    assert finding.ok is False and "sudo loket migrate" in finding.fix
+    assert "skema versi kosong" in finding.message
