@@ -322,10 +322,20 @@ receipt = ""
 EOF
     chmod 644 "$R/etc/loket/kiosk.toml"
   fi
+  if [[ -z $KIOSK_KEY_FILE && ! -e $R/etc/loket/kiosk.key ]] && office; then
+    # One PC with the touchscreen: its own kiosk is registered now, so it starts at once.
+    KIOSK_KEY_FILE=$(mktemp)
+    settings "$R/opt/loket/current/bin/loket" add-kiosk --name "Anjungan $(hostname -s 2>/dev/null || echo 1)" \
+      --key-file "$KIOSK_KEY_FILE" >/dev/null
+    own_data
+  fi
   if [[ -n $KIOSK_KEY_FILE ]]; then
     install -m 600 -o "$(uid_of loket-kiosk)" -g "$(gid_of loket-kiosk)" "$KIOSK_KEY_FILE" \
       "$R/etc/loket/kiosk.key"
+    [[ $KIOSK_KEY_FILE == /tmp/tmp.* ]] && rm -f "$KIOSK_KEY_FILE"
   fi
+  [[ -e $R/etc/loket/kiosk.key ]] ||
+    echo "Anjungan: letakkan kuncinya di /etc/loket/kiosk.key (600), lalu: sudo systemctl start loket-kiosk" >&2
   # The kiosk's user reads its own settings and key, nothing else of /etc/loket.
   chmod 751 "$R/etc/loket"
 fi

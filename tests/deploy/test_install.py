@@ -4,6 +4,7 @@ server that starts from what it wrote and speaks systemd's notify protocol."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import stat
@@ -16,7 +17,7 @@ import pytest
 
 from tests.deploy.tree import Tree, require_root
 from tests.support.server import free_port
-from tests.support.waiting import HANG_GUARD
+from tests.support.waiting import HANG_GUARD, wait_until
 
 OFFICE_UNITS = (
     "loket-server.service",
@@ -99,6 +100,9 @@ def test_an_office_and_kiosk_install_makes_locked_users_private_data_and_enabled
     assert _enabled(tree, "graphical") == {"loket-kiosk.service"}
     assert os.readlink(units / "default.target") == "/lib/systemd/system/graphical.target"
     assert tree.path("/etc/loket/kiosk.toml").exists()
+    # One PC with the touchscreen: its own kiosk is registered, its key the kiosk's only.
+    kiosk_key = tree.path("/etc/loket/kiosk.key")
+    assert _mode(kiosk_key) == 0o600 and _owner(kiosk_key) == kiosk
     current = tree.path("/opt/loket/current")
     assert (current / "bin" / "loket").exists() and (current / "src" / "office_server").is_dir()
 
@@ -224,3 +228,61 @@ def test_the_server_starts_from_the_written_settings_and_pings_the_watchdog(
         server.terminate()
         server.wait(HANG_GUARD)
         log.close()
+
+
+def test_an_all_in_one_pc_runs_its_kiosk_from_the_installed_release(
+    tree: Tree, display: str, tmp_path: Path
+) -> None:
+    tree.install("--role", "both")
+    key = tree.path("/etc/loket/kiosk.key").read_text().strip()
+    port = free_port()
+    env = tree.env(LOKET_HOST="127.0.0.1", LOKET_PORT=str(port))
+    with (tmp_path / "server.log").open("wb") as log:
+        server = subprocess.Popen(
+            [str(tree.path("/opt/loket/current/bin/loket")), "server"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def answers() -> bool:
+            assert server.poll() is None, (tmp_path / "server.log").read_text()
+            try:
+                httpx.get(f"{url}/healthz", timeout=HANG_GUARD)
+                return True
+            except httpx.TransportError:
+                return False
+
+        wait_until(answers, "the installed server")
+        scan = httpx.post(
+            f"{url}/api/v1/kiosk/scans",
+            headers={"Authorization": f"Bearer {key}"},
+            json={"payload": "BUKAN-QR"},
+            timeout=HANG_GUARD,
+        )
+        assert scan.status_code != 401  # the installed key is a registered kiosk's
+        smoke = subprocess.run(
+            [str(tree.path("/opt/loket/current/bin/loket-kiosk")), "--smoke"],
+            env={
+                "PATH": os.environ["PATH"],
+                "DISPLAY": display,
+                "HOME": str(tmp_path),
+                "KIVY_HOME": str(tmp_path / "kivy"),
+                "LOKET_DATA_DIR": str(tmp_path / "k"),
+                "LOKET_KIOSK_CONFIG": str(tree.path("/etc/loket/kiosk.toml")),
+                "LOKET_KIOSK_API_KEY_FILE": str(tree.path("/etc/loket/kiosk.key")),
+                "LOKET_KIOSK_SERVER_URL": url,
+            },
+            capture_output=True,
+            text=True,
+            timeout=HANG_GUARD * 3,
+            check=False,
+        )
+        output = smoke.stdout + smoke.stderr
+        assert smoke.returncode == 0, output[-3000:]
+        assert re.search(r"smoke: (\d+) of \1 screens drawn, 0 errors in the UI", output)
+    finally:
+        server.terminate()
+        server.wait(HANG_GUARD)
