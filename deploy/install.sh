@@ -104,8 +104,10 @@ fi
 # --- users -----------------------------------------------------------------------
 # System users with no password (locked) and no login shell; the kiosk's user logs in
 # only through loket-kiosk.service, never at a prompt.
-for f in passwd group shadow gshadow; do [[ -e $R/etc/$f ]] || : >"$R/etc/$f"; done
-chmod 640 "$R/etc/shadow" "$R/etc/gshadow"
+# (An empty --root tree gets the four files useradd needs; a real system has them.)
+for f in passwd:022 group:022 shadow:027 gshadow:027; do
+  [[ -e $R/etc/${f%:*} ]] || (umask "${f#*:}" && : >"$R/etc/${f%:*}")
+done
 prefix=()
 [[ -n $R ]] && prefix=(--prefix "$R")
 add_user() { # name home [groups that exist]

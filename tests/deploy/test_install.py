@@ -67,6 +67,7 @@ def test_an_office_and_kiosk_install_makes_locked_users_private_data_and_enabled
     for line in passwd.splitlines():
         if line.startswith("loket"):
             assert line.endswith(":/usr/sbin/nologin"), line
+    assert _mode(tree.path("/etc/passwd")) == 0o644 and _mode(tree.path("/etc/shadow")) == 0o640
     shadow = dict(
         line.split(":", 2)[:2] for line in tree.path("/etc/shadow").read_text().splitlines()
     )
