@@ -43,13 +43,18 @@ def parse_schema(raw: list[dict[str, Any]]) -> list[FieldSpec]:
 
 
 def clean_form(
-    schema: list[FieldSpec], data: Mapping[str, Any], *, today: date | None = None
+    schema: list[FieldSpec],
+    data: Mapping[str, Any],
+    *,
+    today: date | None = None,
+    partial: bool = False,
 ) -> dict[str, str]:
     """Returns the cleaned values (all strings) or raises ValidationFailed with every problem.
 
     `data` has been through the one normalisation of resident input
     (`requests.submission.normalize_input`): NFC, "\n" line breaks, no control, hidden or
-    broken characters. This checks what each field's type asks of it.
+    broken characters. This checks what each field's type asks of it. `partial` (a draft
+    filled at the counter) checks the values given and lets required ones wait.
     """
     today = today or today_local()
     errors: dict[str, str] = {}
@@ -62,7 +67,7 @@ def clean_form(
         raw = data.get(spec.name)
         value = "" if raw is None else str(raw).strip()
         if not value:
-            if spec.required:
+            if spec.required and not partial:
                 errors[f"form_data.{spec.name}"] = f"{spec.label} wajib diisi."
             continue
         problem = _check(spec, value, today)
