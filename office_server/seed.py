@@ -29,7 +29,9 @@ def seed_letter_types(session: Session) -> int:
     for order, spec in enumerate(SEED_LETTER_TYPES):
         if spec["code"] in existing:
             continue
-        session.add(LetterType(sort_order=order, template_name=spec["code"], **spec))
+        # "annex" is the citation kept beside the code in the catalog, not a column.
+        columns = {k: v for k, v in spec.items() if k != "annex"}
+        session.add(LetterType(sort_order=order, template_name=spec["code"], **columns))
         added += 1
     session.flush()
     return added

@@ -82,6 +82,12 @@ def clean_form(
 
 def _check(spec: FieldSpec, value: str, today: date) -> str | None:
     limit = spec.max_length or _DEFAULT_MAX.get(spec.type, 120)
+    if spec.type == "number" and not NUMBER_RE.match(value):
+        # Before the length: "2010.5" for a year is a wrong number, not a long one.
+        return (
+            f"{spec.label} harus berupa angka bulat, tanpa koma atau desimal "
+            "(contoh 2010 atau 1.500.000)."
+        )
     if len(value) > limit:
         return f"{spec.label} terlalu panjang (paling banyak {limit} karakter)."
     if spec.type == "date":
@@ -101,11 +107,6 @@ def _check(spec: FieldSpec, value: str, today: date) -> str | None:
     elif spec.type == "select":
         if spec.options and value not in spec.options:
             return f"{spec.label}: pilih salah satu dari daftar."
-    elif spec.type == "number" and not NUMBER_RE.match(value):
-        return (
-            f"{spec.label} harus berupa angka bulat, tanpa koma atau desimal "
-            "(contoh 2010 atau 1.500.000)."
-        )
     elif spec.type == "phone" and not PHONE_RE.match(normalize_phone(value)):
         return f"{spec.label}: nomor HP tidak valid (contoh 081234567890)."
     return None

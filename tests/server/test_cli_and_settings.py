@@ -14,6 +14,7 @@ from sqlalchemy import select
 from office_server.config import Settings
 from office_server.database import Database, utcnow
 from office_server.errors import ValidationFailed
+from office_server.letter_types.catalog import SEED_LETTER_TYPES
 from office_server.operators.models import Operator
 from office_server.requests import service as requests_service
 from office_server.requests.lifecycle import Status
@@ -144,5 +145,5 @@ def test_a_real_village_is_set_up_without_demo_accounts(tmp_path: Path) -> None:
         assert s.scalars(select(Operator)).all() == []
         from office_server.letter_types.models import LetterType
 
-        assert len(s.scalars(select(LetterType)).all()) == 10
+        assert len(s.scalars(select(LetterType)).all()) == len(SEED_LETTER_TYPES) >= 20
     db.dispose()
