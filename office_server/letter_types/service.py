@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from office_server.errors import NotFound
 from office_server.letter_types.models import LetterType
 
-
 # "kiosk": printed with the specimen and stamp, self-service; "counter": wet signature.
 PRINT_MODES = {
     "kiosk": "Dicetak di anjungan dengan spesimen tanda tangan dan cap",
