@@ -132,7 +132,7 @@ SEED_LETTER_TYPES: list[dict[str, Any]] = [
         "required_documents": [*KTP_KK, PENGANTAR_RT],
         "form_schema": [
             *_person_fields(),
-            _f("lama_tinggal", "Tinggal di alamat ini sejak tahun", "number", max_length=4),
+            _f("lama_tinggal", "Menetap sejak tahun", "number", max_length=4),
             _KEPERLUAN,
             _PHONE,
         ],

@@ -136,6 +136,8 @@ def _is_rupiah(spec: FieldSpec) -> bool:
 
 def _label(spec: FieldSpec) -> str:
     label = _HINT.sub("", spec.label).replace(" (Rp)", "")
+    if spec.name in _WITH_WEEKDAY and not label.lower().startswith("hari"):
+        label = f"hari/{label[:1].lower()}{label[1:]}"
     return label[:1].upper() + label[1:]
 
 

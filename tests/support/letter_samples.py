@@ -45,6 +45,8 @@ def _value(spec: FieldSpec, index: int) -> str:
     if spec.type == "select":
         return (spec.options or ["-"])[0]
     if spec.type == "date":
+        if spec.name.startswith("tanggal_lahir"):
+            return date(1960 + index % 30, 5, 1 + index % 27).isoformat()
         return date(2025, 3, 1 + index % 27).isoformat()
     if spec.type == "nik":
         return make_nik(date(1985, 1, 1 + index % 27), serial=100 + index)
@@ -55,7 +57,9 @@ def _value(spec: FieldSpec, index: int) -> str:
     if spec.type == "textarea":
         return f"keterangan {spec.label.lower()}"
     if "nama" in spec.name:
-        return f"budi santoso {index}"
+        return f"budi SANTOSO {index}"
+    if spec.name.startswith("tempat"):
+        return "kota serang"
     return f"isian {spec.label.lower()}"[: spec.max_length or 120]
 
 
