@@ -173,7 +173,7 @@ def _age(born: str, on: str) -> str:
 def _value(spec: FieldSpec, value: str) -> str:
     if _is_rupiah(spec):
         return "Rp " + _rupiah(value)
-    if _is_name(spec.name):
+    if _is_name(spec.name) or (spec.type == "text" and spec.name.startswith("tempat_")):
         return proper_case(value)
     if spec.name in _WITH_WEEKDAY:
         try:
@@ -295,7 +295,7 @@ def statement_values(letter_type: LetterType, form: dict[str, Any], place: Place
             values[spec.name] = _display(raw)
             with contextlib.suppress(ValueError):
                 values[f"hari_{spec.name}"] = format_hari(date.fromisoformat(raw))
-        elif _is_name(spec.name):
+        elif _is_name(spec.name) or (spec.type == "text" and spec.name.startswith("tempat_")):
             values[spec.name] = proper_case(raw)
         else:
             values[spec.name] = raw
