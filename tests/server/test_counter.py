@@ -156,3 +156,22 @@ def test_a_wrong_counter_form_comes_back_with_every_problem(client: TestClient) 
     )
     assert r.status_code == 422
     assert 'aria-invalid="true"' in r.text and APPLICANT_NAME in r.text
+
+
+def test_a_death_before_the_birth_is_refused(client: TestClient, sqlite_db: Database) -> None:
+    csrf = login(client, "operator")
+    with sqlite_db.session() as s:
+        full = filled_form(letter_types.get_by_code(s, code="kematian").fields)
+    full["tanggal_lahir_almarhum"], full["tanggal_meninggal"] = "2020-01-02", "2019-05-05"
+    r = client.post(
+        "/operator/loket/kematian",
+        data={
+            "csrf_token": csrf,
+            "applicant_nik": APPLICANT_NIK,
+            "applicant_name": APPLICANT_NAME,
+            "simpan": "ajukan",
+            **{f"form_data.{k}": v for k, v in full.items()},
+        },
+    )
+    assert r.status_code == 422
+    assert "Tanggal meninggal sebelum tanggal lahir." in html.unescape(r.text)

@@ -45,7 +45,7 @@ def _value(spec: FieldSpec, index: int) -> str:
     if spec.type == "select":
         return (spec.options or ["-"])[0]
     if spec.type == "date":
-        if spec.name.startswith("tanggal_lahir"):
+        if spec.name.startswith("tanggal_lahir") and spec.name != "tanggal_lahir_bayi":
             return date(1960 + index % 30, 5, 1 + index % 27).isoformat()
         return date(2025, 3, 1 + index % 27).isoformat()
     if spec.type == "nik":
