@@ -175,3 +175,37 @@ def test_a_death_before_the_birth_is_refused(client: TestClient, sqlite_db: Data
     )
     assert r.status_code == 422
     assert "Tanggal meninggal sebelum tanggal lahir." in html.unescape(r.text)
+
+
+def test_kiosk_sends_a_wet_signature_letter_to_the_counter(sqlite_db: Database) -> None:
+    from loket_protocol.qr import pickup_payload
+    from office_server.kiosks import service as kiosks
+    from office_server.letters import service as letters_service
+    from office_server.requests import counter
+    from tests.server.helpers import OPERATOR, operator
+
+    settings = sqlite_db.settings
+    with sqlite_db.session() as s:
+        outcomes = {}
+        for code in ("kelahiran", "domisili"):
+            lt = letter_types.get_by_code(s, code=code)
+            form = filled_form(lt.fields)
+            request, secret = counter.file_now(
+                s,
+                letter_type_code=code,
+                applicant_nik=APPLICANT_NIK,
+                applicant_name=APPLICANT_NAME,
+                form_data=form,
+                phone=None,
+                actor=OPERATOR,
+            )
+            requests_service.transition(s, request, "approve", actor=OPERATOR)
+            letters_service.sign(s, request, signer=operator(s, "kades"), settings=settings)
+            kiosk, _ = kiosks.add(s, name=f"anjungan-{code}")
+            payload = pickup_payload(settings.public_url_upper, request.public_code, secret)
+            result = kiosks.scan(s, kiosk=kiosk, payload=payload, settings=settings)
+            outcomes[code] = (result.outcome, result.claim is not None, result.message)
+        s.commit()
+    assert outcomes["kelahiran"][:2] == ("collect_at_counter", False)
+    assert "loket" in outcomes["kelahiran"][2]
+    assert outcomes["domisili"][:2] == ("ready", True)
