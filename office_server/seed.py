@@ -22,17 +22,21 @@ def is_empty(session: Session) -> bool:
     return session.get(VillageProfile, 1) is None
 
 
-def seed_letter_types(session: Session) -> int:
-    """Adds the standard letter types that are missing (never overwrites an admin's edits)."""
+def seed_letter_types(session: Session, *, active: bool = True) -> list[str]:
+    """Adds the standard letter types that are missing (never overwrites an admin's edits)
+    and returns their codes. A village upgrading adds them inactive (`active=False`): the
+    admin decides which to offer."""
     existing = set(session.scalars(select(LetterType.code)))
-    added = 0
+    added = []
     for order, spec in enumerate(SEED_LETTER_TYPES):
         if spec["code"] in existing:
             continue
         # "annex" is the citation kept beside the code in the catalog, not a column.
         columns = {k: v for k, v in spec.items() if k != "annex"}
-        session.add(LetterType(sort_order=order, template_name=spec["code"], **columns))
-        added += 1
+        session.add(
+            LetterType(sort_order=order, template_name=spec["code"], active=active, **columns)
+        )
+        added.append(spec["code"])
     session.flush()
     return added
 

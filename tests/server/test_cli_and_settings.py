@@ -146,4 +146,17 @@ def test_a_real_village_is_set_up_without_demo_accounts(tmp_path: Path) -> None:
         from office_server.letter_types.models import LetterType
 
         assert len(s.scalars(select(LetterType)).all()) == len(SEED_LETTER_TYPES) >= 20
+        # A village set up before the newer types: they come back inactive on request.
+        for code in ("ahli_waris", "bepergian"):
+            s.delete(s.scalars(select(LetterType).where(LetterType.code == code)).one())
+        s.commit()
     db.dispose()
+    added = loket(data, "add-letter-types")
+    assert added.returncode == 0, added.stderr
+    assert "ahli_waris, bepergian" in added.stdout
+    db = Database(Settings(data_dir=data))
+    with db.session() as s:
+        back = s.scalars(select(LetterType).where(LetterType.code.in_(["ahli_waris", "bepergian"])))
+        assert [lt.active for lt in back] == [False, False]
+    db.dispose()
+    assert "nothing changed" in loket(data, "add-letter-types").stdout
