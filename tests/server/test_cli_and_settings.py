@@ -149,14 +149,22 @@ def test_a_real_village_is_set_up_without_demo_accounts(tmp_path: Path) -> None:
         # A village set up before the newer types: they come back inactive on request.
         for code in ("ahli_waris", "bepergian"):
             s.delete(s.scalars(select(LetterType).where(LetterType.code == code)).one())
+        # ... and its codes as first seeded: one still so, one the admin changed.
+        kematian = s.scalars(select(LetterType).where(LetterType.code == "kematian")).one()
+        kematian.classification_code = "400.12.3.2"
+        sktm = s.scalars(select(LetterType).where(LetterType.code == "sktm")).one()
+        sktm.classification_code = "474.2"
         s.commit()
     db.dispose()
     added = loket(data, "add-letter-types")
     assert added.returncode == 0, added.stderr
     assert "ahli_waris, bepergian" in added.stdout
+    assert "kematian: 400.12.3.2 -> 400.12.3.1" in added.stdout and "sktm" not in added.stdout
     db = Database(Settings(data_dir=data))
     with db.session() as s:
         back = s.scalars(select(LetterType).where(LetterType.code.in_(["ahli_waris", "bepergian"])))
         assert [lt.active for lt in back] == [False, False]
+        codes = dict(s.execute(select(LetterType.code, LetterType.classification_code)).all())
+        assert (codes["kematian"], codes["sktm"]) == ("400.12.3.1", "474.2")
     db.dispose()
     assert "nothing changed" in loket(data, "add-letter-types").stdout

@@ -39,3 +39,13 @@ def request_body(
         "applicant_name": name,
         "form_data": domisili_form(),
     }
+
+
+def legacy_domisili_form(
+    birth: date = date(1990, 8, 17), *, female: bool = False
+) -> dict[str, Any]:
+    """Domisili as the forms before issue 14 asked for it (no No. KK, RT/RW, Pendidikan,
+    Kewarganegaraan): for a server of an earlier release, e.g. an upgrade test's first
+    install (`server.file_request(form_data=legacy_domisili_form())`)."""
+    new = {"no_kk", "pendidikan", "kewarganegaraan", "rt", "rw"}
+    return {k: v for k, v in domisili_form(birth, female=female).items() if k not in new}

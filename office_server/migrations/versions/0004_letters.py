@@ -1,6 +1,7 @@
 """letters a village can issue: signature specimen and stamp, per-type print mode and
-validity, classification codes checked against the Permendagri 83/2022 annex, and
-letter numbers unique per counter
+validity, and letter numbers unique per counter (schema only: the corrected
+classification codes reach an existing village through `loket add-letter-types`, so an
+upgrade changes no row)
 
 Revision ID: 0004
 Revises: 0002
@@ -16,20 +17,6 @@ revision: str = "0004"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-# (type code, the code seeded before, the annex's code). Only a code still as seeded is
-# changed: an admin's own choice stays.
-CODE_FIXES = (
-    ("domisili", "400.12.2.2", "400.12.2.1"),
-    ("sktm", "400.12.2.5", "400.9.14"),
-    ("usaha", "500.2.3", "500.3"),
-    ("skck", "400.12.2.6", "100.2.5"),
-    ("kematian", "400.12.3.2", "400.12.3.1"),
-    ("pindah", "400.12.2.1", "400.12.2.2"),
-    ("belum_menikah", "400.12.3.3", "400.12.3.2"),
-    ("penghasilan_ortu", "400.12.2.7", "400.10.4.3"),
-    ("beda_identitas", "400.12.2.8", "400.12.2.1"),
-)
 
 
 def upgrade() -> None:
@@ -50,17 +37,6 @@ def upgrade() -> None:
             "uq_letters_counter_scope_number", ["counter_scope", "number"]
         )
         batch.create_index("ix_letters_number", ["number"])
-    letter_types = sa.table(
-        "letter_types",
-        sa.column("code", sa.String),
-        sa.column("classification_code", sa.String),
-    )
-    for type_code, old, new in CODE_FIXES:
-        op.execute(
-            letter_types.update()
-            .where(letter_types.c.code == type_code, letter_types.c.classification_code == old)
-            .values(classification_code=new)
-        )
 
 
 def downgrade() -> None:
