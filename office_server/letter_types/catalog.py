@@ -537,8 +537,9 @@ SEED_LETTER_TYPES: list[dict[str, Any]] = [
             _PHONE,
         ],
         "body_template": (
-            "Orang tersebut di atas adalah benar penduduk Desa {desa}, {status_perkawinan}, "
-            "yang akan menikah dengan {nama_pasangan} pada tanggal {tanggal_nikah} di "
+            "Orang tersebut di atas adalah benar penduduk Desa {desa} dengan status "
+            "perkawinan {status_perkawinan}, yang akan menikah dengan {nama_pasangan} pada "
+            "tanggal {tanggal_nikah} di "
             "{tempat_nikah}. Surat ini diberikan sebagai pengantar pemenuhan formulir N1 "
             "sampai N4."
         ),
