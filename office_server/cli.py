@@ -96,7 +96,28 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
                 return 0
             raise CommandFailed("The database already has a village profile.")
         seed.seed_demo(session)
-    print("Demo village 'Desa Sukamaju' added, with 10 letter types and demo accounts.")
+    print("Demo village 'Desa Sukamaju' added, with its letter types and demo accounts.")
+    return 0
+
+
+def cmd_add_letter_types(_: argparse.Namespace) -> int:
+    """After an upgrade: the standard letter types this village does not have yet, added
+    inactive so the admin chooses which to offer (/admin/surat), and the classification
+    codes still as first seeded corrected to the Permendagri 83/2022 annex."""
+    from office_server import seed
+
+    with unit_of_work() as session:
+        if seed.is_empty(session):
+            raise CommandFailed("No village yet: run `loket init` first.")
+        added = seed.seed_letter_types(session, active=False)
+        fixed = seed.fix_classification_codes(session)
+    if added:
+        print(f"Added {len(added)} letter types, inactive: {', '.join(added)}.")
+        print("Turn on the ones this village issues at /admin/surat.")
+    for line in fixed:
+        print(f"Classification code corrected: {line}")
+    if not added and not fixed:
+        print("Every standard letter type is already there; nothing changed.")
     return 0
 
 
@@ -325,6 +346,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("seed-demo", help="add the demo village, letter types and accounts")
     p.add_argument("--if-empty", action="store_true", help="do nothing if a village exists")
     p.set_defaults(func=cmd_seed_demo)
+
+    sub.add_parser(
+        "add-letter-types",
+        help="add the standard letter types this village lacks (inactive), fix seeded codes",
+    ).set_defaults(func=cmd_add_letter_types)
 
     p = sub.add_parser("create-operator", help="add an operator, signer or admin account")
     p.add_argument("--username", required=True)

@@ -38,6 +38,7 @@ from office_server.queue import api as queue_api
 from office_server.queue import pages as queue_pages
 from office_server.ratelimit import Clock, Limits
 from office_server.requests import api as requests_api
+from office_server.requests import counter_pages
 from office_server.requests import operator_pages as request_desk_pages
 from office_server.requests import pages as requests_pages
 from office_server.templating import STATIC_DIR
@@ -62,6 +63,7 @@ PAGE_ROUTERS = (
     setup_pages.router,
     requests_pages.router,
     request_desk_pages.router,
+    counter_pages.router,
     letters_pages.router,
     operators_pages.router,
     operators_pages.admin_router,

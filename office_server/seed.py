@@ -22,15 +22,48 @@ def is_empty(session: Session) -> bool:
     return session.get(VillageProfile, 1) is None
 
 
-def seed_letter_types(session: Session) -> int:
-    """Adds the standard letter types that are missing (never overwrites an admin's edits)."""
+# (type code, the code seeded before issue 14, the annex's code; see catalog.py).
+CODE_FIXES = (
+    ("domisili", "400.12.2.2", "400.12.2.1"),
+    ("sktm", "400.12.2.5", "400.9.14"),
+    ("usaha", "500.2.3", "500.3"),
+    ("skck", "400.12.2.6", "100.2.5"),
+    ("kematian", "400.12.3.2", "400.12.3.1"),
+    ("pindah", "400.12.2.1", "400.12.2.2"),
+    ("belum_menikah", "400.12.3.3", "400.12.3.2"),
+    ("penghasilan_ortu", "400.12.2.7", "400.10.4.3"),
+    ("beda_identitas", "400.12.2.8", "400.12.2.1"),
+)
+
+
+def fix_classification_codes(session: Session) -> list[str]:
+    """Codes still as first seeded, corrected to the annex; an admin's own code stays.
+    Returns "type: old -> new" for each change."""
+    changed = []
+    for code, old, new in CODE_FIXES:
+        lt = session.scalars(select(LetterType).where(LetterType.code == code)).first()
+        if lt is not None and lt.classification_code == old:
+            lt.classification_code = new
+            changed.append(f"{code}: {old} -> {new}")
+    session.flush()
+    return changed
+
+
+def seed_letter_types(session: Session, *, active: bool = True) -> list[str]:
+    """Adds the standard letter types that are missing (never overwrites an admin's edits)
+    and returns their codes. A village upgrading adds them inactive (`active=False`): the
+    admin decides which to offer."""
     existing = set(session.scalars(select(LetterType.code)))
-    added = 0
+    added = []
     for order, spec in enumerate(SEED_LETTER_TYPES):
         if spec["code"] in existing:
             continue
-        session.add(LetterType(sort_order=order, template_name=spec["code"], **spec))
-        added += 1
+        # "annex" is the citation kept beside the code in the catalog, not a column.
+        columns = {k: v for k, v in spec.items() if k != "annex"}
+        session.add(
+            LetterType(sort_order=order, template_name=spec["code"], active=active, **columns)
+        )
+        added.append(spec["code"])
     session.flush()
     return added
 

@@ -15,6 +15,7 @@ TONES = {
     "ready": "ok",
     "filed": "ok",
     "in_progress": "wait",
+    "collect_at_counter": "wait",
     "needs_correction": "problem",
     "already_picked_up": "problem",
 }

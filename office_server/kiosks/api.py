@@ -56,6 +56,7 @@ class ScanOut(BaseModel):
     outcome: Literal[
         "ready",
         "in_progress",
+        "collect_at_counter",
         "needs_correction",
         "rejected",
         "cancelled",

@@ -104,6 +104,11 @@ class ScanResult:
 
 _OUTCOME_TEXT: dict[str, tuple[str, str]] = {
     "ready": ("Surat Anda siap dicetak.", "Your letter is ready to print."),
+    "collect_at_counter": (
+        "Surat Anda sudah selesai dan ditandatangani basah. Silakan ambil di loket operator "
+        "dengan menunjukkan kode QR ini.",
+        "Your letter is ready with a handwritten signature. Collect it at the counter.",
+    ),
     Status.SUBMITTED: (
         "Permohonan Anda sedang diperiksa operator. Silakan tunggu atau tanyakan ke loket.",
         "Your request is being checked by an operator.",
@@ -170,6 +175,10 @@ def _pickup(session: Session, *, kiosk: KioskDevice, parsed: PickupPayload) -> S
     if request.status != Status.READY:
         text, text_en = _OUTCOME_TEXT[request.status]
         return ScanResult("pickup", _STATUS_OUTCOME[request.status], text, text_en, request)
+    if request.letter_type.print_mode == "counter":
+        # Left for a wet signature and the stamp: the kiosk prints nothing.
+        text, text_en = _OUTCOME_TEXT["collect_at_counter"]
+        return ScanResult("pickup", "collect_at_counter", text, text_en, request)
     claim = session.scalars(
         select(KioskClaim).where(
             KioskClaim.request_id == request.id,

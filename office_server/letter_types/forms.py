@@ -43,13 +43,18 @@ def parse_schema(raw: list[dict[str, Any]]) -> list[FieldSpec]:
 
 
 def clean_form(
-    schema: list[FieldSpec], data: Mapping[str, Any], *, today: date | None = None
+    schema: list[FieldSpec],
+    data: Mapping[str, Any],
+    *,
+    today: date | None = None,
+    partial: bool = False,
 ) -> dict[str, str]:
     """Returns the cleaned values (all strings) or raises ValidationFailed with every problem.
 
     `data` has been through the one normalisation of resident input
     (`requests.submission.normalize_input`): NFC, "\n" line breaks, no control, hidden or
-    broken characters. This checks what each field's type asks of it.
+    broken characters. This checks what each field's type asks of it. `partial` (a draft
+    filled at the counter) checks the values given and lets required ones wait.
     """
     today = today or today_local()
     errors: dict[str, str] = {}
@@ -62,7 +67,7 @@ def clean_form(
         raw = data.get(spec.name)
         value = "" if raw is None else str(raw).strip()
         if not value:
-            if spec.required:
+            if spec.required and not partial:
                 errors[f"form_data.{spec.name}"] = f"{spec.label} wajib diisi."
             continue
         problem = _check(spec, value, today)
@@ -77,6 +82,12 @@ def clean_form(
 
 def _check(spec: FieldSpec, value: str, today: date) -> str | None:
     limit = spec.max_length or _DEFAULT_MAX.get(spec.type, 120)
+    if spec.type == "number" and not NUMBER_RE.match(value):
+        # Before the length: "2010.5" for a year is a wrong number, not a long one.
+        return (
+            f"{spec.label} harus berupa angka bulat, tanpa koma atau desimal "
+            "(contoh 2010 atau 1.500.000)."
+        )
     if len(value) > limit:
         return f"{spec.label} terlalu panjang (paling banyak {limit} karakter)."
     if spec.type == "date":
@@ -96,11 +107,6 @@ def _check(spec: FieldSpec, value: str, today: date) -> str | None:
     elif spec.type == "select":
         if spec.options and value not in spec.options:
             return f"{spec.label}: pilih salah satu dari daftar."
-    elif spec.type == "number" and not NUMBER_RE.match(value):
-        return (
-            f"{spec.label} harus berupa angka bulat, tanpa koma atau desimal "
-            "(contoh 2010 atau 1.500.000)."
-        )
     elif spec.type == "phone" and not PHONE_RE.match(normalize_phone(value)):
         return f"{spec.label}: nomor HP tidak valid (contoh 081234567890)."
     return None

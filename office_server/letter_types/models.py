@@ -27,6 +27,11 @@ class LetterType(Base):
     template_name: Mapped[str] = mapped_column(String(80), default="keterangan")
     # The statement paragraph of the letter; may use {field} placeholders from the form.
     body_template: Mapped[str] = mapped_column(Text, default="")
+    # "kiosk": printed with the signer's specimen and the stamp, self-service at the kiosk;
+    # "counter": left for a wet signature and stamp, collected at the counter.
+    print_mode: Mapped[str] = mapped_column(String(10), default="kiosk", server_default="kiosk")
+    # Days the letter is valid from its date ("berlaku sampai"); None: no end printed.
+    validity_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -28,6 +28,8 @@ TEXT_FIELDS = (
     "template_name",
     "body_template",
     "form_schema",
+    "print_mode",
+    "validity_days",
 )
 
 
@@ -83,6 +85,8 @@ def admin_letter_type(code: str, request: Request, session: ReadSession, me: Adm
         "template_name": lt.template_name,
         "body_template": lt.body_template,
         "form_schema": json.dumps(lt.form_schema, ensure_ascii=False, indent=1),
+        "print_mode": lt.print_mode,
+        "validity_days": "" if lt.validity_days is None else str(lt.validity_days),
     }
     return _letter_type_page(request, me, lt, form, {})
 
@@ -116,6 +120,8 @@ async def admin_letter_type_save(
             template_name=form["template_name"],
             body_template=form["body_template"],
             form_schema=schema,
+            print_mode=form["print_mode"] or "kiosk",
+            validity_days=form["validity_days"],
         )
     except ValidationFailed as exc:
         raise _refused(request, me, code, form, exc.fields) from exc

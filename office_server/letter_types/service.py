@@ -8,6 +8,12 @@ from sqlalchemy.orm import Session
 from office_server.errors import NotFound
 from office_server.letter_types.models import LetterType
 
+# "kiosk": printed with the specimen and stamp, self-service; "counter": wet signature.
+PRINT_MODES = {
+    "kiosk": "Dicetak di anjungan dengan spesimen tanda tangan dan cap",
+    "counter": "Ditandatangani basah dan diambil di loket",
+}
+
 
 def get_by_code(session: Session, *, code: str) -> LetterType:
     lt = session.scalars(
@@ -50,6 +56,8 @@ def update(
     template_name: str,
     body_template: str,
     form_schema: list[dict[str, Any]],
+    print_mode: str = "kiosk",
+    validity_days: str = "",
 ) -> LetterType:
     """Admin edits; the form schema is checked field by field before it is stored."""
     from pydantic import ValidationError
@@ -73,8 +81,15 @@ def update(
             errors["form_schema"] = "Nama isian tidak boleh dobel."
     except ValidationError as exc:
         errors["form_schema"] = f"Skema formulir tidak valid: {exc.error_count()} kesalahan."
+    if print_mode not in PRINT_MODES:
+        errors["print_mode"] = "Pilih cara cetak dari daftar."
+    days = validity_days.strip()
+    if days and not (days.isdigit() and 1 <= int(days) <= 3660):
+        errors["validity_days"] = "Masa berlaku diisi jumlah hari (1 sampai 3660), atau kosong."
     if errors:
         raise ValidationFailed(errors)
+    lt.print_mode = print_mode
+    lt.validity_days = int(days) if days else None
     lt.title = title
     lt.description = description.strip()
     lt.classification_code = classification_code.strip()

@@ -58,9 +58,20 @@ class VillageHeader:
     phone: str | None = None
     email: str | None = None
     logo_png: bytes | None = None
+    # The village stamp (cap), printed over the signature on letters signed for the kiosk.
+    stamp_png: bytes | None = None
     head_name: str
     head_title: str = "Kepala Desa"
     head_nip: str | None = None
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A bordered table under the statement (followers, dependants, heirs, witnesses)."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Sequence[str]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +96,12 @@ class LetterContent:
     purpose: str = ""
     verification_url: str
     signed_note: str | None = None
+    tables: Sequence[DataTable] = ()
+    # "berlaku sampai": the last day the letter is valid, or None.
+    valid_until: date | None = None
+    # The signer's specimen, printed (with the stamp) on a letter signed for the kiosk;
+    # None leaves the space for a wet signature at the counter.
+    signature_png: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -236,11 +253,12 @@ def qr_image(payload: str, page: PageSpec) -> QrImage:
 _LOGO_MAX_PX = 320
 
 
-@functools.lru_cache(maxsize=8)
-def logo_data_uri(logo: bytes) -> str | None:
-    """The village logo, shrunk to print resolution, as a PNG data URI (None if unusable)."""
+@functools.lru_cache(maxsize=16)
+def logo_data_uri(logo: bytes, max_side: int = _LOGO_MAX_PX) -> str | None:
+    """The village logo (or a specimen, a stamp), shrunk to print resolution, as a PNG
+    data URI (None if unusable). Transparency is kept."""
     try:
-        png = village_logo.shrunk_png(logo, max_side=_LOGO_MAX_PX)
+        png = village_logo.shrunk_png(logo, max_side=max_side)
     except village_logo.LogoRefused:
         # A broken or oversized logo must not stop a letter from being issued.
         logger.warning("Village logo is not a usable image; letter printed without it")
@@ -253,8 +271,11 @@ _PREFIXES = {
     "kecamatan": re.compile(r"^\s*(kecamatan|kec\.)\s+", re.IGNORECASE),
     "name": re.compile(r"^\s*desa\s+", re.IGNORECASE),
 }
+# A purpose typed as a sentence ("Surat ini dibuat untuk keperluan: ...") must not
+# double the letter's own "... dibuat untuk keperluan:".
 _PURPOSE_PREFIX = re.compile(
-    r"^\s*surat\s+(keterangan|pengantar)\s+ini\s+dibuat\s+untuk\s+keperluan\s*:?\s*",
+    r"^\s*(surat\s+((keterangan|pengantar)\s+)?ini\s+(dibuat|diberikan|digunakan)\s+)?"
+    r"(untuk\s+keperluan\s*:?\s*|keperluan\s*:\s*|untuk\s+)?",
     re.IGNORECASE,
 )
 
@@ -268,25 +289,53 @@ def _normalised_village(village: VillageHeader) -> VillageHeader:
     )
 
 
+def _office(title: str, village_name: str) -> str:
+    """'Kepala Desa' -> 'Kepala Desa Sukamaju'; 'Kepala Urusan Umum' -> 'Kepala Urusan
+    Umum Desa Sukamaju' (a Kaur's title does not carry the word Desa)."""
+    if village_name.casefold() in title.casefold():
+        return title
+    if "desa" in title.casefold().split():
+        return f"{title} {village_name}"
+    return f"{title} Desa {village_name}"
+
+
+def _bare(title: str, village_name: str) -> str:
+    return re.sub(rf"\s+(desa\s+)?{re.escape(village_name)}\s*$", "", title, flags=re.I)
+
+
+def signer_chain(signer_title: str, head_title: str, village_name: str) -> list[str]:
+    """The lines above the signer's name, as Indonesian village letters write them:
+    the Kepala Desa signs in their own office; the Sekretaris Desa "a.n." (atas nama) the
+    Kepala Desa; a Kepala Urusan or Kepala Seksi "u.b." (untuk beliau) the Sekretaris
+    Desa, who signs a.n. the Kepala Desa."""
+    head = _office(_bare(head_title, village_name), village_name)
+    title = _bare(signer_title, village_name)
+    if title.casefold() == _bare(head_title, village_name).casefold():
+        return [f"{head},"]
+    if title.casefold().startswith("sekretaris"):
+        return [f"a.n. {head}", f"{title},"]
+    return [f"a.n. {head}", "Sekretaris Desa", f"u.b. {title},"]
+
+
+# Print resolution for the specimen and the stamp (about 300 dpi at their printed size).
+_SIGN_MAX_PX = 480
+
+
+def _image_src(png: bytes | None) -> str | None:
+    return logo_data_uri(png, _SIGN_MAX_PX) if png else None
+
+
 def template_context(village: VillageHeader, content: LetterContent, layout: str) -> dict[str, Any]:
     """The variables every letter template gets (documented in templates/letters/README.md)."""
     page = LAYOUTS[layout]
     village = _normalised_village(village)
-    signer_office = content.signer_title
-    if village.name.casefold() not in signer_office.casefold():
-        signer_office = f"{signer_office} {village.name}"
-    head_office = village.head_title
-    if village.name.casefold() not in head_office.casefold():
-        head_office = f"{head_office} {village.name}"
-    # Someone other than the head signs "atas nama" (a.n.) the head, as on paper letters.
-    on_behalf_of = (
-        None
-        if content.signer_title.casefold() == village.head_title.casefold()
-        else f"a.n. {head_office}"
-    )
+    signer_office = _office(_bare(content.signer_title, village.name), village.name)
     purpose = _PURPOSE_PREFIX.sub("", content.purpose).strip().rstrip(".")
+    purpose = purpose[:1].upper() + purpose[1:]
     # "Surat Pengantar SKCK" closes with "Demikian surat pengantar ini ...".
     kind = "surat pengantar" if "pengantar" in content.title.casefold() else "surat keterangan"
+    chain = signer_chain(content.signer_title, village.head_title, village.name)
+    signature_src = _image_src(content.signature_png)
     return {
         "village": village,
         "letter": content,
@@ -297,10 +346,29 @@ def template_context(village: VillageHeader, content: LetterContent, layout: str
         "qr": qr_image(content.verification_url, page),
         "issued_on_text": format_tanggal(content.issued_on),
         "signer_office": signer_office,
-        "on_behalf_of": on_behalf_of,
+        # Kept for village templates written before the chain: the first line when
+        # someone other than the head signs.
+        "on_behalf_of": chain[0] if len(chain) > 1 else None,
+        "signer_chain": chain,
+        "signature_src": signature_src,
+        # The stamp goes with the specimen: a wet-signed letter is stamped by hand.
+        "stamp_src": _image_src(village.stamp_png) if signature_src else None,
+        "valid_until_text": format_tanggal(content.valid_until) if content.valid_until else "",
         "purpose_text": purpose,
         "letter_kind": kind,
     }
+
+
+@functools.cache
+def _sample_png() -> bytes:
+    """A tiny transparent PNG, so template checks run the specimen and stamp branches."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGBA", (8, 4), (0, 0, 128, 200)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def sample_letter(*, signed: bool = True) -> tuple[VillageHeader, LetterContent]:
@@ -343,5 +411,8 @@ def sample_letter(*, signed: bool = True) -> tuple[VillageHeader, LetterContent]
         purpose="Melamar pekerjaan",
         verification_url="HTTP://DESA.LOCAL/V/ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
         signed_note="Ditandatangani secara elektronik" if signed else None,
+        tables=[DataTable("Anggota keluarga yang ikut", ["No.", "Nama"], [["1", "Siti"]])],
+        valid_until=date(2026, 4, 5) if signed else None,
+        signature_png=_sample_png() if signed else None,
     )
-    return village, content
+    return dataclasses.replace(village, stamp_png=_sample_png()), content

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from office_server.database import Base, UTCDateTime, utcnow
@@ -12,10 +12,13 @@ class Letter(Base):
     """An issued letter: its number, signer and the archived final PDF (by content hash)."""
 
     __tablename__ = "letters"
+    # A number is unique within its counter: two types sharing a classification code
+    # each count on their own (the counter key is the type).
+    __table_args__ = (UniqueConstraint("counter_scope", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("letter_requests.id"), unique=True)
-    number: Mapped[str] = mapped_column(String(120), unique=True)
+    number: Mapped[str] = mapped_column(String(120), index=True)
     counter_scope: Mapped[str] = mapped_column(String(60))
     year: Mapped[int] = mapped_column(Integer)
     sequence: Mapped[int] = mapped_column(Integer)

@@ -22,6 +22,7 @@ from office_server.deps import (
 from office_server.error_handlers import PageRefused
 from office_server.errors import DomainError
 from office_server.letter_types import service as letter_types
+from office_server.letters import agenda
 from office_server.letters import search as archive_search
 from office_server.letters import service as letters
 from office_server.letters.stats import day_stats
@@ -30,6 +31,7 @@ from office_server.requests import lifecycle
 from office_server.requests import service as requests_service
 from office_server.requests.lifecycle import Status
 from office_server.templating import render
+from office_server.village import service as village
 
 router = APIRouter(prefix="/operator", include_in_schema=False)
 
@@ -107,6 +109,8 @@ def _archive_page(
             "q": q,
             "results": results,
             "error": None,
+            "this_year": today_local().year,
+            "this_month": today_local().month,
         },
         csrf=True,
         headers={"Cache-Control": "no-store"} if results is not None else None,
@@ -144,6 +148,35 @@ async def archive_results(
     )
     results = archive_search.search(session, query, actor=me.actor)
     return _archive_page(request, session, me, q, results)
+
+
+_AGENDA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+@router.get("/arsip/agenda")
+def agenda_book(
+    session: DbSession, me: OperatorUser, tahun: int = 0, bulan: int = 0, format: str = "xlsx"
+) -> Response:
+    """The Buku Agenda Surat Keluar for a month (bulan 1-12) or a year (bulan 0)."""
+    today = today_local()
+    year = tahun if 2000 <= tahun <= today.year + 1 else today.year
+    period = agenda.Period(year, bulan if 1 <= bulan <= 12 else None)
+    kind = format if format in _AGENDA_TYPES else "xlsx"
+    rows = agenda.rows(session, period=period, actor=me.actor)
+    name = village.get_profile(session).name
+    render_file = agenda.to_pdf if kind == "pdf" else agenda.to_xlsx
+    data = render_file(rows, village_name=name, period=period)
+    return Response(
+        data,
+        media_type=_AGENDA_TYPES[kind],
+        headers={
+            "Content-Disposition": f"attachment; filename=agenda-surat-keluar-{period.slug}.{kind}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/statistik", response_class=HTMLResponse)

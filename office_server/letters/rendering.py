@@ -296,6 +296,17 @@ def render_letter_pdf(
     return pdf
 
 
+def html_to_pdf(html: str) -> bytes:
+    """A page of our own HTML (the agenda book) as PDF, under the same lock and fetcher
+    as the letters."""
+    from weasyprint import HTML
+
+    with _render_lock:
+        font_config, url_fetcher = _weasyprint()
+        pdf: bytes = HTML(string=html, url_fetcher=url_fetcher).write_pdf(font_config=font_config)
+    return pdf
+
+
 def warm_up() -> None:
     """Render one sample letter so the first real one is not the slow, cold one."""
     village, content = sample_letter()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +37,10 @@ from office_server.requests.lifecycle import Status
 from office_server.requests.models import LetterRequest
 from office_server.village import service as village_service
 from office_server.village.models import VillageProfile
+
+# A kiosk-printed letter signed by an account without a specimen still says it was
+# signed electronically (the PAdES signature is real); only the image is missing.
+_NO_SPECIMEN = b""
 
 
 def new_verification_token() -> str:
@@ -68,6 +72,7 @@ def village_header(profile: VillageProfile) -> VillageHeader:
         phone=profile.phone,
         email=profile.email,
         logo_png=profile.logo_png,
+        stamp_png=profile.stamp_png,
         head_name=profile.head_name,
         head_title=profile.head_title,
         head_nip=profile.head_nip,
@@ -84,8 +89,13 @@ def letter_content(
     signer_title: str,
     signer_nip: str | None,
     verification_url: str,
+    signature_png: bytes | None = None,
 ) -> LetterContent:
+    """The letter's content. `signature_png` is the signer's specimen: given only when
+    the letter is issued (never on a preview) and its type is printed for the kiosk."""
     lt = request.letter_type
+    place = wording.Place(profile.name, profile.kecamatan, profile.kabupaten, profile.provinsi)
+    kiosk_print = lt.print_mode != "counter" and signature_png is not None
     return LetterContent(
         # Picks the template file: `<template_name>.html`, else the generic keterangan.html.
         type_code=lt.template_name or lt.code,
@@ -97,12 +107,15 @@ def letter_content(
         signer_title=signer_title,
         signer_nip=signer_nip,
         rows=wording.data_rows(
-            lt, request.applicant_name, request.applicant_nik, request.form_data
+            lt, request.applicant_name, request.applicant_nik, request.form_data, place
         ),
-        body_paragraphs=[wording.statement(lt, profile.name, request.form_data)],
+        tables=wording.tables(lt, request.form_data),
+        body_paragraphs=[wording.statement(lt, request.form_data, place)],
         purpose=wording.purpose(request.form_data),
         verification_url=verification_url,
-        signed_note=None,
+        signed_note="Ditandatangani secara elektronik" if kiosk_print else None,
+        valid_until=issued_on + timedelta(days=lt.validity_days) if lt.validity_days else None,
+        signature_png=signature_png if kiosk_print else None,
     )
 
 
@@ -187,6 +200,7 @@ def issue(
         signer_title=signer_title,
         signer_nip=signer.nip,
         verification_url=verification_payload(settings.public_url_upper, token),
+        signature_png=signer.signature_png or _NO_SPECIMEN,
     )
     layout = layout_for(profile)
     pdf = _render(profile, content, layout)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from office_server.audit.service import Actor
@@ -25,6 +25,8 @@ class Operator(Base):
     role: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(80), default="")
     nip: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # A signer's signature specimen (PNG with transparency), printed on letters they sign.
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Failed logins since the last good one (the audit log notes every few).

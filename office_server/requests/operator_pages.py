@@ -44,6 +44,7 @@ router = APIRouter(prefix="/operator", include_in_schema=False)
 OperatorOrSigner = Annotated[Operator, Depends(require_role(Role.OPERATOR, Role.SIGNER))]
 
 DASHBOARD_STATUSES = [
+    Status.DRAFT,
     Status.SUBMITTED,
     Status.NEEDS_CORRECTION,
     Status.AWAITING_SIGNATURE,
@@ -53,7 +54,13 @@ DASHBOARD_STATUSES = [
     Status.CANCELLED,
     Status.EXPIRED,
 ]
-OPEN_STATUSES = [Status.SUBMITTED, Status.NEEDS_CORRECTION, Status.AWAITING_SIGNATURE]
+# Drafts are counter requests an operator has not finished: they are the office's work too.
+OPEN_STATUSES = [
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.NEEDS_CORRECTION,
+    Status.AWAITING_SIGNATURE,
+]
 ACTION_BUTTONS = {
     "approve": "Setujui, kirim ke penanda tangan",
     "ask_correction": "Minta perbaikan",
@@ -67,6 +74,7 @@ _AUDIT_LABELS = {
     "claim": "memindai di anjungan",
     "print_failed": "gagal mencetak",
     "reprint": "mencetak ulang",
+    "receipt": "mencetak tanda terima",
 }
 CHANNELS = {"web": "HP", "kiosk": "Anjungan", "counter": "Loket", "offline_qr": "QR offline"}
 _NOTICES = {
@@ -77,6 +85,9 @@ _NOTICES = {
     "sign": "Surat ditandatangani dan siap diambil.",
     "edit": "Perubahan disimpan.",
     "reprint": "Surat dibuka untuk dicetak ulang.",
+    "draft": "Disimpan sebagai draf (Belum Lengkap). Lengkapi lalu ajukan.",
+    "handed_over": "Surat dicetak dan diserahkan kepada pemohon.",
+    "refused": "Tindakan itu tidak dapat dilakukan pada status permohonan ini.",
 }
 
 

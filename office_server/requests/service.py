@@ -106,7 +106,7 @@ def create(
 
     secret = pickup_secret or new_secret()
     request = LetterRequest(
-        public_code=_unique_code(session),
+        public_code=unique_code(session),
         letter_type_id=lt.id,
         letter_type=lt,
         channel=channel,
@@ -177,7 +177,7 @@ def already_filed() -> Conflict:
     )
 
 
-def _unique_code(session: Session) -> str:
+def unique_code(session: Session) -> str:
     for _ in range(20):
         code = new_public_code()
         taken = session.scalar(
@@ -274,7 +274,8 @@ def correct_fields(
         {"applicant_name": applicant_name}, changes, fields=fields
     )
     merged = {**request.form_data, **changes}
-    cleaned = clean_form(fields, merged)
+    # A counter draft may stay half-filled; submitting it checks it whole.
+    cleaned = clean_form(fields, merged, partial=request.status == Status.DRAFT)
     info = validate_nik(request.applicant_nik)
     errors = submission.check_consistency(session, info.nik, info.birth_date, info.sex, cleaned)
     given_name = strings["applicant_name"]

@@ -123,9 +123,33 @@ def check_consistency(
             "Jenis kelamin tidak sesuai dengan NIK (untuk perempuan tanggal lahir pada NIK "
             "ditambah 40)."
         )
+    errors.update(check_dates(form))
     registered = residents.find_by_nik(session, nik=nik)
     if registered is not None and registered.birth_date != birth:
         errors["applicant_nik"] = "NIK tidak cocok dengan data kependudukan desa."
+    return errors
+
+
+# (earlier, later, the message when the later date comes first): dates within one form
+# that only one order can be true of.
+_DATE_ORDER = (
+    ("tanggal_lahir_almarhum", "tanggal_meninggal", "Tanggal meninggal sebelum tanggal lahir."),
+    ("tanggal_lahir_ibu", "tanggal_lahir_bayi", "Tanggal lahir ibu harus sebelum kelahiran anak."),
+    (
+        "tanggal_lahir_ayah",
+        "tanggal_lahir_bayi",
+        "Tanggal lahir ayah harus sebelum kelahiran anak.",
+    ),
+    ("tanggal_berangkat", "tanggal_kembali", "Tanggal kembali sebelum tanggal berangkat."),
+)
+
+
+def check_dates(form: dict[str, str]) -> dict[str, str]:
+    """Dates of one form that contradict each other (a death before the birth)."""
+    errors: dict[str, str] = {}
+    for earlier, later, message in _DATE_ORDER:
+        if form.get(earlier) and form.get(later) and form[later] < form[earlier]:
+            errors[f"form_data.{later}"] = message
     return errors
 
 

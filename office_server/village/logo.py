@@ -65,3 +65,24 @@ def shrunk_png(data: bytes, *, max_side: int) -> bytes:
     except _BROKEN as exc:
         raise LogoRefused(NOT_AN_IMAGE) from exc
     return out.getvalue()
+
+
+NOT_TRANSPARENT = (
+    "Gambar ini tidak bertransparansi. Unggah PNG dengan latar transparan (pindai di atas "
+    "kertas putih lalu hapus latarnya), agar tulisan surat tetap terbaca di bawahnya."
+)
+
+
+def transparent_png(data: bytes, *, max_side: int) -> bytes:
+    """A signature specimen or stamp: like `shrunk_png` (same header check before any
+    decoding), and refused unless it has transparent pixels, because an opaque scan
+    would print a white box over the letter's text."""
+    png = shrunk_png(data, max_side=max_side)
+    with Image.open(io.BytesIO(png), formats=("PNG",)) as picture:
+        if picture.mode not in ("RGBA", "LA") and "transparency" not in picture.info:
+            raise LogoRefused(NOT_TRANSPARENT)
+        alpha = picture.convert("RGBA").getchannel("A")
+        low, _high = alpha.getextrema()
+        if low == 255:
+            raise LogoRefused(NOT_TRANSPARENT)
+    return png

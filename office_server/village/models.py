@@ -27,6 +27,8 @@ class VillageProfile(Base):
     email: Mapped[str] = mapped_column(String(120), default="")
     office_hours: Mapped[str] = mapped_column(String(200), default="")
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The village stamp (cap desa), a PNG with transparency printed over the signature.
+    stamp_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     head_name: Mapped[str] = mapped_column(String(120))
     head_title: Mapped[str] = mapped_column(String(80), default="Kepala Desa")
     head_nip: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -40,12 +40,16 @@ def home(request: Request, session: ReadSession) -> Response:
 
 
 def _profile_page(
-    request: Request, admin: Operator, profile: Any, errors: dict[str, str] | None = None
+    request: Request,
+    admin: Operator,
+    profile: Any,
+    errors: dict[str, str] | None = None,
+    signers: list[Operator] | None = None,
 ) -> Response:
     return render(
         request,
         "admin/village.html",
-        {"me": admin, "village": profile, "errors": errors or {}},
+        {"me": admin, "village": profile, "errors": errors or {}, "signers": signers or []},
         status_code=422 if errors else 200,
         csrf=True,
     )
@@ -65,7 +69,9 @@ def _announcements_page(
 
 @admin_router.get("/desa", response_class=HTMLResponse)
 def profile_form(request: Request, session: ReadSession, admin: AdminUser) -> Response:
-    return _profile_page(request, admin, village.get_profile(session))
+    return _profile_page(
+        request, admin, village.get_profile(session), signers=village.signers(session)
+    )
 
 
 @admin_router.post("/desa", response_class=HTMLResponse)
@@ -107,6 +113,53 @@ def logo_save(
             lambda s: _profile_page(request, admin, village.get_profile(s), errors)
         ) from exc
     audit.record(session, actor=admin.actor, action="village_logo")
+    return RedirectResponse("/admin/desa?ok=1", status_code=303)
+
+
+def _refused_upload(request: Request, admin: Operator, errors: dict[str, str]) -> PageRefused:
+    return PageRefused(
+        lambda s: _profile_page(
+            request, admin, village.get_profile(s), errors, signers=village.signers(s)
+        )
+    )
+
+
+@admin_router.post("/desa/stempel", response_class=HTMLResponse)
+def stamp_save(
+    request: Request,
+    session: DbSession,
+    admin: AdminUser,
+    _: CsrfChecked,
+    stamp: Annotated[UploadFile, File()],
+) -> Response:
+    """The village stamp, printed over the specimen on letters signed for the kiosk."""
+    try:
+        village.set_stamp(session, data=stamp.file.read(village.MAX_LOGO_BYTES + 1))
+    except ValidationFailed as exc:
+        raise _refused_upload(request, admin, exc.fields) from exc
+    audit.record(session, actor=admin.actor, action="village_stamp")
+    return RedirectResponse("/admin/desa?ok=1", status_code=303)
+
+
+@admin_router.post("/desa/spesimen/{operator_id}", response_class=HTMLResponse)
+def specimen_save(
+    operator_id: PageId,
+    request: Request,
+    session: DbSession,
+    admin: AdminUser,
+    _: CsrfChecked,
+    specimen: Annotated[UploadFile, File()],
+) -> Response:
+    """A signer's signature specimen (the signer's own PAdES signature stays the proof)."""
+    try:
+        village.set_signature(
+            session, operator_id=operator_id, data=specimen.file.read(village.MAX_LOGO_BYTES + 1)
+        )
+    except ValidationFailed as exc:
+        raise _refused_upload(request, admin, exc.fields) from exc
+    audit.record(
+        session, actor=admin.actor, action="signature_specimen", details={"operator": operator_id}
+    )
     return RedirectResponse("/admin/desa?ok=1", status_code=303)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from office_server import numbering
 from office_server.clock import today_local
 from office_server.errors import NotFound, ValidationFailed
+from office_server.operators.models import Operator, Role
 from office_server.village import logo
 from office_server.village.models import Announcement, VillageProfile
 
@@ -143,3 +144,45 @@ def set_logo(session: Session, *, data: bytes) -> VillageProfile:
     profile = get_profile(session)
     profile.logo_png = png
     return profile
+
+
+# Specimen and stamp: sharp at about 300 dpi on a 60 mm wide signature block.
+_SIGN_MAX_SIDE = 800
+
+
+def _sign_image(data: bytes, field: str, what: str) -> bytes:
+    if not data:
+        raise ValidationFailed({field: f"Pilih berkas gambar {what}."})
+    if len(data) > MAX_LOGO_BYTES:
+        raise ValidationFailed({field: f"Berkas {what} terlalu besar (paling besar 1 MB)."})
+    try:
+        return logo.transparent_png(data, max_side=_SIGN_MAX_SIDE)
+    except logo.LogoRefused as exc:
+        raise ValidationFailed({field: str(exc)}) from exc
+
+
+def set_stamp(session: Session, *, data: bytes) -> VillageProfile:
+    """The village stamp (cap desa), printed over the signer's specimen on letters signed
+    for the kiosk. A PNG with transparency, checked like the logo before decoding."""
+    png = _sign_image(data, "stamp", "cap desa")
+    profile = get_profile(session)
+    profile.stamp_png = png
+    return profile
+
+
+def set_signature(session: Session, *, operator_id: int, data: bytes) -> Operator:
+    """A signer's signature specimen, printed on the letters they sign for the kiosk."""
+    signer = session.get(Operator, operator_id)
+    if signer is None or not signer.has_role(Role.SIGNER):
+        raise NotFound("Penanda tangan tidak ditemukan.", "Signer not found.")
+    signer.signature_png = _sign_image(data, f"signature_{operator_id}", "tanda tangan")
+    return signer
+
+
+def signers(session: Session) -> list[Operator]:
+    """The accounts that sign letters (the admin's page lists their specimens)."""
+    return [
+        o
+        for o in session.scalars(select(Operator).order_by(Operator.id))
+        if o.has_role(Role.SIGNER)
+    ]

@@ -214,13 +214,18 @@ def test_new_request_queue_ticket_and_typed_code(
     form = {
         "applicant_nik": factories.make_nik(birth, serial=4242),
         "applicant_name": "Siti Aminah",
+        "no_kk": "3604121708900001",
         "tempat_lahir": "Serang",
         "tanggal_lahir": birth.strftime("%d-%m-%Y"),
         "jenis_kelamin": "Laki-laki",
         "agama": "Islam",
         "status_perkawinan": "Kawin",
+        "pendidikan": "SLTA/Sederajat",
         "pekerjaan": "Petani",
+        "kewarganegaraan": "WNI",
         "alamat": "Kp. Sukamaju RT 002/RW 003",
+        "rt": "002",
+        "rw": "003",
         "lama_tinggal": "2010",
         "keperluan": "Melamar pekerjaan",
     }

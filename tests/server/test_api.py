@@ -78,7 +78,8 @@ def test_health_docs_and_catalog(client: TestClient) -> None:
     } <= codes  # fmt: skip
     domisili = next(t for t in catalog if t["code"] == "domisili")
     assert domisili["self_service"] is True
-    assert {"name": "tanggal_lahir", "type": "date"}.items() <= domisili["fields"][1].items()
+    born = next(f for f in domisili["fields"] if f["name"] == "tanggal_lahir")
+    assert born["type"] == "date"
 
 
 def test_file_request_and_follow_status_with_the_secret(client: TestClient) -> None:

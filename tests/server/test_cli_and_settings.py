@@ -14,6 +14,7 @@ from sqlalchemy import select
 from office_server.config import Settings
 from office_server.database import Database, utcnow
 from office_server.errors import ValidationFailed
+from office_server.letter_types.catalog import SEED_LETTER_TYPES
 from office_server.operators.models import Operator
 from office_server.requests import service as requests_service
 from office_server.requests.lifecycle import Status
@@ -144,5 +145,26 @@ def test_a_real_village_is_set_up_without_demo_accounts(tmp_path: Path) -> None:
         assert s.scalars(select(Operator)).all() == []
         from office_server.letter_types.models import LetterType
 
-        assert len(s.scalars(select(LetterType)).all()) == 10
+        assert len(s.scalars(select(LetterType)).all()) == len(SEED_LETTER_TYPES) >= 20
+        # A village set up before the newer types: they come back inactive on request.
+        for code in ("ahli_waris", "bepergian"):
+            s.delete(s.scalars(select(LetterType).where(LetterType.code == code)).one())
+        # ... and its codes as first seeded: one still so, one the admin changed.
+        kematian = s.scalars(select(LetterType).where(LetterType.code == "kematian")).one()
+        kematian.classification_code = "400.12.3.2"
+        sktm = s.scalars(select(LetterType).where(LetterType.code == "sktm")).one()
+        sktm.classification_code = "474.2"
+        s.commit()
     db.dispose()
+    added = loket(data, "add-letter-types")
+    assert added.returncode == 0, added.stderr
+    assert "ahli_waris, bepergian" in added.stdout
+    assert "kematian: 400.12.3.2 -> 400.12.3.1" in added.stdout and "sktm" not in added.stdout
+    db = Database(Settings(data_dir=data))
+    with db.session() as s:
+        back = s.scalars(select(LetterType).where(LetterType.code.in_(["ahli_waris", "bepergian"])))
+        assert [lt.active for lt in back] == [False, False]
+        codes = dict(s.execute(select(LetterType.code, LetterType.classification_code)).all())
+        assert (codes["kematian"], codes["sktm"]) == ("400.12.3.1", "474.2")
+    db.dispose()
+    assert "nothing changed" in loket(data, "add-letter-types").stdout

@@ -390,7 +390,7 @@ def test_a_decimal_or_garbled_number_is_refused(
     r = post_json(client, "/api/v1/requests", body_with(31, lama_tinggal=value))
     assert r.status_code == 422, r.text
     message = r.json()["error"]["fields"]["form_data.lama_tinggal"]
-    assert message.startswith("Sudah tinggal di alamat ini sejak (tahun) harus berupa angka bulat")
+    assert message.startswith("Menetap sejak tahun harus berupa angka bulat")
     assert stored_requests(db) == []
 
 

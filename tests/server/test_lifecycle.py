@@ -27,7 +27,7 @@ def test_happy_path_is_audited_and_issues_a_letter(db: Database) -> None:
         )
         session.commit()
         assert request.status == Status.READY
-        assert letter.number.startswith("400.12.2.2/001/DS-2004/")
+        assert letter.number.startswith("400.12.2.1/001/DS-2004/")
         assert Archive(db.settings.archive_dir).read(letter.pdf_sha256)[:5] == b"%PDF-"
         events = session.scalars(
             select(AuditEvent).where(AuditEvent.request_id == request.id).order_by(AuditEvent.id)

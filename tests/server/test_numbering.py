@@ -87,15 +87,16 @@ def test_concurrent_signing_is_gapless(db: Database) -> None:
     assert sorted(int(n.split("/")[1]) for n in numbers) == sequences
 
 
-def test_number_collision_is_a_clear_conflict_and_changes_nothing(sqlite_db: Database) -> None:
-    from office_server.errors import Conflict
+def test_types_sharing_a_code_each_count_on_their_own(sqlite_db: Database) -> None:
+    """Kelahiran and kematian share 400.12.3.1 (Permendagri 83/2022): with per-type
+    counters each type counts from 1, and both letters are issued."""
     from office_server.letter_types.models import LetterType
-    from office_server.requests.lifecycle import Status
 
     with sqlite_db.session() as s:
         # An admin gave SKTM the same classification code as domisili.
         sktm = s.scalars(select(LetterType).where(LetterType.code == "sktm")).one()
-        sktm.classification_code = "400.12.2.2"
+        domisili = s.scalars(select(LetterType).where(LetterType.code == "domisili")).one()
+        sktm.classification_code = domisili.classification_code
         s.commit()
     first, second = approved_requests(sqlite_db, 2)
     with sqlite_db.session() as s:
@@ -104,21 +105,14 @@ def test_number_collision_is_a_clear_conflict_and_changes_nothing(sqlite_db: Dat
         s.commit()
     with sqlite_db.session() as s:
         kades = operator(s, "kades")
+        issued = []
         for rid in (first, second):
             req = requests_service.get(session=s, request_id=rid)
-            if rid == second:
-                with pytest.raises(Conflict) as info:
-                    letters_service.sign(s, req, signer=kades, settings=sqlite_db.settings)
-                assert info.value.code == "number_taken"
-                assert "kode klasifikasi" in info.value.message
-                s.rollback()
-            else:
-                letters_service.sign(s, req, signer=kades, settings=sqlite_db.settings)
-                s.commit()
-    with sqlite_db.session() as s:
-        assert (
-            requests_service.get(session=s, request_id=second).status == Status.AWAITING_SIGNATURE
-        )
+            issued.append(letters_service.sign(s, req, signer=kades, settings=sqlite_db.settings))
+        s.commit()
+        assert [letter.sequence for letter in issued] == [1, 1]
+        assert {letter.counter_scope for letter in issued} == {"letter:domisili", "letter:sktm"}
+        assert issued[0].verification_token != issued[1].verification_token
 
 
 def test_counter_scope_cannot_change_mid_year(sqlite_db: Database) -> None:

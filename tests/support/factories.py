@@ -13,13 +13,18 @@ def make_nik(birth: date = date(1990, 8, 17), *, female: bool = False, serial: i
 
 def domisili_form(birth: date = date(1990, 8, 17), *, female: bool = False) -> dict[str, Any]:
     return {
+        "no_kk": "3604121708900001",
         "tempat_lahir": "Serang",
         "tanggal_lahir": birth.isoformat(),
         "jenis_kelamin": "Perempuan" if female else "Laki-laki",
         "agama": "Islam",
         "status_perkawinan": "Kawin",
+        "pendidikan": "SLTA/Sederajat",
         "pekerjaan": "Petani",
+        "kewarganegaraan": "WNI",
         "alamat": "Kp. Sukamaju RT 002/RW 003",
+        "rt": "002",
+        "rw": "003",
         "lama_tinggal": "2010",
         "keperluan": "Melamar pekerjaan di pabrik",
     }
@@ -34,3 +39,13 @@ def request_body(
         "applicant_name": name,
         "form_data": domisili_form(),
     }
+
+
+def legacy_domisili_form(
+    birth: date = date(1990, 8, 17), *, female: bool = False
+) -> dict[str, Any]:
+    """Domisili as the forms before issue 14 asked for it (no No. KK, RT/RW, Pendidikan,
+    Kewarganegaraan): for a server of an earlier release, e.g. an upgrade test's first
+    install (`server.file_request(form_data=legacy_domisili_form())`)."""
+    new = {"no_kk", "pendidikan", "kewarganegaraan", "rt", "rw"}
+    return {k: v for k, v in domisili_form(birth, female=female).items() if k not in new}
