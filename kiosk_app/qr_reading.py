@@ -1,0 +1,264 @@
+"""Reading a QR code out of a hard camera frame: cheap attempts first, costly ones after.
+
+A kiosk webcam sees codes on glaring phone screens, faded thermal receipts, held too far,
+moving, in a dim hall, half under a thumb or out of focus. zxing-cpp alone reads the easy
+ones in well under a millisecond; for the rest, ``read_hard`` tries a fixed ladder of
+image treatments, each run only when everything before it failed. The ladder and its
+order were chosen on a seeded set of generated frames (tests/support/camera_frames.py,
+``benchmarks/qr_reading.py``) and checked on a held-out set made with another seed.
+
+The costly rungs work on crops: ``candidate_regions`` finds where a code may be (dense
+edges in a coarse picture, or a symbol zxing found but could not decode), and each crop is
+scaled so its modules are a few pixels wide before it is sharpened or thresholded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import zxingcpp
+
+_QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+_B = zxingcpp.Binarizer
+# A crop is scaled to this many pixels across before its treatments: modules of the
+# pickup symbol (41 modules with the quiet zone) then come out 5 to 8 pixels wide.
+_CROP_SIDE = 300
+_MAX_REGIONS = 2
+
+
+def _zx(image: np.ndarray, binarizer: zxingcpp.Binarizer = _B.LocalAverage, **kw: bool) -> list[str]:
+    results = zxingcpp.read_barcodes(
+        np.ascontiguousarray(image),
+        formats=_QR,
+        try_rotate=False,  # QR finder patterns work at any angle; rotation is for 1-D codes
+        try_invert=kw.get("invert", False),
+        try_downscale=kw.get("downscale", True),
+        binarizer=binarizer,
+    )
+    return [r.text for r in results if r.valid and r.text]
+
+
+def _unsharp(gray: np.ndarray, sigma: float, amount: float) -> np.ndarray:
+    blurred = cv2.GaussianBlur(gray, (0, 0), sigma)
+    return cv2.addWeighted(gray, 1 + amount, blurred, -amount, 0)
+
+
+_CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
+
+
+# --------------------------------------------------------------------------- regions
+@dataclass(frozen=True)
+class Region:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+
+def _errored_regions(gray: np.ndarray) -> list[Region]:
+    """Symbols zxing located but could not decode: the best place to look harder."""
+    found = zxingcpp.read_barcodes(
+        gray, formats=_QR, try_rotate=False, try_invert=False, return_errors=True
+    )
+    out = []
+    for r in found:
+        p = r.position
+        xs = [p.top_left.x, p.top_right.x, p.bottom_left.x, p.bottom_right.x]
+        ys = [p.top_left.y, p.top_right.y, p.bottom_left.y, p.bottom_right.y]
+        out.append(Region(min(xs), min(ys), max(xs), max(ys)))
+    return out
+
+
+def _textured_regions(gray: np.ndarray) -> list[Region]:
+    """Blobs of dense edges in a half-size picture, most edges first.
+
+    A code is edges in every direction packed tightly; a phone's bezel or a line of
+    print is edges along one line. Gradient energy averaged over a module-sized window,
+    kept where it is well above the frame's own, marks the code and little else.
+    """
+    small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
+    # Both directions at once: the smaller of the two smoothed energies.
+    ex = cv2.blur(np.abs(gx), (9, 9))
+    ey = cv2.blur(np.abs(gy), (9, 9))
+    energy = np.minimum(ex, ey)
+    level = max(float(energy.mean() + 1.0 * energy.std()), 3.0)
+    mask = (energy > level).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    boxes = []
+    for i in range(1, count):
+        x, y, w, h, area = stats[i]
+        if area < 60 or max(w, h) > 3 * min(w, h):
+            continue
+        weight = float(energy[y : y + h, x : x + w].sum())
+        boxes.append((weight, Region(x * 2, y * 2, (x + w) * 2, (y + h) * 2)))
+    boxes.sort(key=lambda b: -b[0])
+    return [b for _, b in boxes]
+
+
+def candidate_regions(gray: np.ndarray) -> list[Region]:
+    regions = _errored_regions(gray) + _textured_regions(gray)
+    picked: list[Region] = []
+    for r in regions:
+        if all(_overlap(r, p) < 0.5 for p in picked):
+            picked.append(r)
+        if len(picked) == _MAX_REGIONS:
+            break
+    return picked
+
+
+def _overlap(a: Region, b: Region) -> float:
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a.x1 - a.x0) * (a.y1 - a.y0), (b.x1 - b.x0) * (b.y1 - b.y0))
+    return w * h / max(smaller, 1)
+
+
+def crop(gray: np.ndarray, region: Region, side: int = _CROP_SIDE) -> np.ndarray:
+    """The region with a margin for the quiet zone, scaled to about ``side`` pixels."""
+    w, h = region.x1 - region.x0, region.y1 - region.y0
+    size = max(w, h) * 1.35 + 16
+    cx, cy = (region.x0 + region.x1) / 2, (region.y0 + region.y1) / 2
+    x0, y0 = int(max(0, cx - size / 2)), int(max(0, cy - size / 2))
+    x1, y1 = int(min(gray.shape[1], cx + size / 2)), int(min(gray.shape[0], cy + size / 2))
+    part = gray[y0:y1, x0:x1]
+    scale = side / max(1, max(part.shape))
+    interp = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
+    return cv2.resize(part, None, fx=scale, fy=scale, interpolation=interp)
+
+
+# --------------------------------------------------------------------------- ladder
+Rung = tuple[str, Callable[[np.ndarray], list[str]]]
+
+
+def _adaptive(image: np.ndarray, block: int, c: int = 4) -> np.ndarray:
+    return cv2.adaptiveThreshold(
+        image, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, c
+    )
+
+
+def whole_frame_rungs() -> list[Rung]:
+    """Attempts on the whole frame, cheapest first."""
+    return [
+        ("plain", lambda g: _zx(g)),
+        ("sharpened", lambda g: _zx(_unsharp(g, 2.0, 1.5))),
+        ("smoothed", lambda g: _zx(cv2.GaussianBlur(g, (0, 0), 1.2))),
+        ("global threshold", lambda g: _zx(g, _B.GlobalHistogram)),
+        ("inverted", lambda g: _zx(255 - g)),  # dark-mode screens
+    ]
+
+
+def _wiener(image: np.ndarray, kernel: np.ndarray, nsr: float) -> np.ndarray:
+    """Undo a known blur (motion or defocus) as far as the noise allows."""
+    pad = 16  # reflected border: no ringing from the crop's edges
+    image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REFLECT)
+    h, w = image.shape
+    padded = np.zeros((h, w), np.float32)
+    kh, kw = kernel.shape
+    padded[:kh, :kw] = kernel
+    padded = np.roll(padded, (-(kh // 2), -(kw // 2)), axis=(0, 1))
+    spectrum = np.fft.rfft2(padded)
+    data = np.fft.rfft2(image.astype(np.float32))
+    restored = np.fft.irfft2(data * np.conj(spectrum) / (np.abs(spectrum) ** 2 + nsr), s=(h, w))
+    return np.clip(restored[pad:-pad, pad:-pad], 0, 255).astype(np.uint8)
+
+
+def _line_kernel(length: float, angle: float) -> np.ndarray:
+    size = int(np.ceil(length)) | 1
+    kernel = np.zeros((size, size), np.float32)
+    c = size // 2
+    dx, dy = np.cos(angle), np.sin(angle)
+    for t in np.linspace(-length / 2, length / 2, int(length * 3) + 1):
+        kernel[int(round(c + t * dy)), int(round(c + t * dx))] += 1
+    return kernel / kernel.sum()
+
+
+def _disk_kernel(radius: float) -> np.ndarray:
+    r = int(np.ceil(radius))
+    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+    kernel = np.clip(radius + 0.5 - np.sqrt(xx**2 + yy**2), 0, 1).astype(np.float32)
+    return kernel / kernel.sum()
+
+
+def blur_direction(image: np.ndarray) -> tuple[float, float]:
+    """The direction a motion blur smeared (radians) and how one-sided the edges are.
+
+    Motion weakens edges across its direction only: the structure tensor's weaker axis.
+    """
+    small = cv2.GaussianBlur(image, (0, 0), 1.0).astype(np.float32)
+    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0)
+    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1)
+    jxx, jyy, jxy = float((gx * gx).sum()), float((gy * gy).sum()), float((gx * gy).sum())
+    strongest = 0.5 * np.arctan2(2 * jxy, jxx - jyy)
+    root = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2)
+    ratio = (jxx + jyy - root) / max(jxx + jyy + root, 1e-6)
+    return float(strongest + np.pi / 2), float(ratio)
+
+
+def _deblur_motion(crop_: np.ndarray, modules: float) -> list[str]:
+    angle, _ratio = blur_direction(crop_)
+    for length in (1.8,):
+        restored = _wiener(crop_, _line_kernel(length * modules, angle), 0.01)
+        if found := _zx(restored):
+            return found
+    return []
+
+
+def _deblur_focus(crop_: np.ndarray, modules: float) -> list[str]:
+    for radius in (1.0,):
+        restored = _wiener(crop_, _disk_kernel(radius * modules), 0.01)
+        if found := _zx(restored):
+            return found
+    return []
+
+
+# Crops are made so the code spans about 1/1.35 of the side; a pickup symbol is about
+# 41 modules with its quiet zone: one module is about this many crop pixels.
+_MODULE_PX = _CROP_SIDE / 1.35 / 41
+
+
+def crop_rungs() -> list[Rung]:
+    """Attempts on one scaled crop, cheapest first."""
+    return [
+        ("crop", lambda c: _zx(c)),
+        ("crop sharpened", lambda c: _zx(_unsharp(c, 3.0, 2.5))),
+        ("crop smoothed", lambda c: _zx(cv2.GaussianBlur(c, (0, 0), 2.0))),
+        ("crop contrast", lambda c: _zx(_CLAHE.apply(c))),
+        (
+            "crop threshold",
+            lambda c: _zx(_adaptive(cv2.GaussianBlur(c, (0, 0), 1.5), 31), _B.BoolCast),
+        ),
+        (
+            "crop sharp threshold",
+            lambda c: _zx(_adaptive(_unsharp(c, 3.0, 2.5), 41), _B.BoolCast),
+        ),
+        ("crop global", lambda c: _zx(c, _B.GlobalHistogram)),
+        ("crop motion deblur", lambda c: _deblur_motion(c, _MODULE_PX)),
+        ("crop focus deblur", lambda c: _deblur_focus(c, _MODULE_PX)),
+    ]
+
+
+def attempts(gray: np.ndarray) -> Iterator[tuple[str, Callable[[], list[str]]]]:
+    """Every attempt in order, lazily (regions are found only if the cheap ones failed)."""
+    for name, rung in whole_frame_rungs():
+        yield name, (lambda r=rung: r(gray))
+    for n, region in enumerate(candidate_regions(gray)):
+        scaled = crop(gray, region)
+        # The deblurring rungs (an FFT each) only for the likeliest region.
+        for name, rung in crop_rungs()[: None if n == 0 else -2]:
+            yield name, (lambda r=rung, c=scaled: r(c))
+
+
+def read_hard(gray: np.ndarray) -> list[str]:
+    """What the first successful attempt reads (an empty list when none does)."""
+    for _name, attempt in attempts(gray):
+        if found := attempt():
+            return found
+    return []
