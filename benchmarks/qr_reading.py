@@ -156,14 +156,18 @@ def scan_latency(codes: int, fps: float) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- styles
 def compare_styles(per_kind: int) -> dict[str, Any]:
+    """The same frames (seed, poses, effects) with each symbol choice rendered in them."""
     from tests.support import camera_frames as cf
 
     styles = {
-        "M, 32-char secret (before)": cf.SymbolStyle("M", 32),
-        "M, 26-char secret": cf.SymbolStyle("M", 26),
-        "Q, 26-char secret": cf.SymbolStyle("Q", 26),
-        "H, 26-char secret": cf.SymbolStyle("H", 26),
-        "Q, 32-char secret": cf.SymbolStyle("Q", 32),
+        "M, secret 32, receipt 6 dots (before)": cf.SymbolStyle("M", 32, 4, 6),
+        "M, secret 26, receipt 6 dots": cf.SymbolStyle("M", 26, 4, 6),
+        "Q, secret 26, receipt 6 dots": cf.SymbolStyle("Q", 26, 4, 6),
+        "L, secret 26, receipt 8 dots": cf.SymbolStyle("L", 26, 4, 8),
+        "M, secret 26, receipt 8 dots": cf.SymbolStyle("M", 26, 4, 8),
+        "Q, secret 26, receipt 8 dots": cf.SymbolStyle("Q", 26, 4, 8),
+        "H, secret 26, receipt 8 dots": cf.SymbolStyle("H", 26, 4, 8),
+        "Q, secret 26, receipt 8 dots, quiet 2": cf.SymbolStyle("Q", 26, 2, 8),
     }
     out = {}
     for label, style in styles.items():
@@ -209,7 +213,7 @@ def main() -> int:
         print("\nSymbol choices, held-out set, seven issue kinds, kiosk decoder")
         for label, row in styles.items():
             kinds = " ".join(f"{k}:{row['read'].get(k, 0)}" for k in cf.ISSUE_KINDS)
-            print(f"  {label:<28} {row['total']:>3}/{row['frames']}  ({kinds})")
+            print(f"  {label:<40} {row['total']:>3}/{row['frames']}  ({kinds})")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return 0

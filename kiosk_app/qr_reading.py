@@ -101,8 +101,23 @@ def _textured_regions(gray: np.ndarray) -> list[Region]:
     return [b for _, b in boxes]
 
 
+_FINDER = cv2.QRCodeDetectorAruco()
+
+
+def _finder_regions(gray: np.ndarray) -> list[Region]:
+    """Where OpenCV's finder-pattern detector puts a code: it finds small, far ones."""
+    ok, points = _FINDER.detect(gray)
+    if not ok or points is None:
+        return []
+    pts = points.reshape(-1, 2)
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    return [Region(int(x0), int(y0), int(x1), int(y1))]
+
+
 def candidate_regions(gray: np.ndarray) -> list[Region]:
-    regions = _errored_regions(gray) + _textured_regions(gray)
+    """Where a code may be, likeliest first, at most _MAX_REGIONS that do not overlap."""
+    regions = _errored_regions(gray) + _finder_regions(gray) + _textured_regions(gray)
     picked: list[Region] = []
     for r in regions:
         if all(_overlap(r, p) < 0.5 for p in picked):
@@ -121,21 +136,28 @@ def _overlap(a: Region, b: Region) -> float:
     return w * h / max(smaller, 1)
 
 
-def crop(gray: np.ndarray, region: Region, side: int = _CROP_SIDE) -> np.ndarray:
-    """The region with a margin for the quiet zone, scaled to about ``side`` pixels."""
+@dataclass(frozen=True)
+class Crop:
+    native: np.ndarray  # the frame's own pixels (deblurring needs the blur as it was)
+    scaled: np.ndarray  # about _CROP_SIDE across (thresholds need modules a few px wide)
+
+
+def crop(gray: np.ndarray, region: Region, side: int = _CROP_SIDE) -> Crop:
+    """The region with a margin for the quiet zone, as it is and scaled to ``side``."""
     w, h = region.x1 - region.x0, region.y1 - region.y0
     size = max(w, h) * 1.35 + 16
     cx, cy = (region.x0 + region.x1) / 2, (region.y0 + region.y1) / 2
     x0, y0 = int(max(0, cx - size / 2)), int(max(0, cy - size / 2))
     x1, y1 = int(min(gray.shape[1], cx + size / 2)), int(min(gray.shape[0], cy + size / 2))
-    part = gray[y0:y1, x0:x1]
+    part = np.ascontiguousarray(gray[y0:y1, x0:x1])
     scale = side / max(1, max(part.shape))
     interp = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
-    return cv2.resize(part, None, fx=scale, fy=scale, interpolation=interp)
+    return Crop(part, cv2.resize(part, None, fx=scale, fy=scale, interpolation=interp))
 
 
 # --------------------------------------------------------------------------- ladder
 Rung = tuple[str, Callable[[np.ndarray], list[str]]]
+CropRung = tuple[str, Callable[[Crop], list[str]]]
 
 
 def _adaptive(image: np.ndarray, block: int, c: int = 4) -> np.ndarray:
@@ -202,46 +224,62 @@ def blur_direction(image: np.ndarray) -> tuple[float, float]:
     return float(strongest + np.pi / 2), float(ratio)
 
 
-def _deblur_motion(crop_: np.ndarray, modules: float) -> list[str]:
-    angle, _ratio = blur_direction(crop_)
-    for length in (1.8,):
-        restored = _wiener(crop_, _line_kernel(length * modules, angle), 0.01)
-        if found := _zx(restored):
+def blur_length(image: np.ndarray, angle: float) -> int:
+    """How far (pixels) a motion blur along ``angle`` smeared.
+
+    Turned so the blur runs along the rows, a box blur's derivative is a pair of opposite
+    steps ``length`` apart: its autocorrelation is most negative at that lag.
+    """
+    h, w = image.shape
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), float(np.degrees(angle)), 1.0)
+    level = cv2.warpAffine(image.astype(np.float32), turn, (w, h), borderMode=cv2.BORDER_REFLECT)
+    dx = np.diff(level, axis=1)[h // 6 : -(h // 6) or None, w // 6 : -(w // 6) or None]
+    spectrum = np.fft.rfft(dx, n=2 * dx.shape[1], axis=1)
+    autocorrelation = np.fft.irfft(spectrum * np.conj(spectrum), axis=1).sum(axis=0)
+    return int(np.argmin(autocorrelation[2:18])) + 2
+
+
+def _upscaled(image: np.ndarray) -> np.ndarray:
+    factor = max(1.0, 240 / max(image.shape))
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+
+
+def _deblur_motion(part: np.ndarray) -> list[str]:
+    angle, _ = blur_direction(part)
+    length = blur_length(part, angle)
+    for guess in (length, length + 1, length - 1):
+        restored = _wiener(part, _line_kernel(guess, angle), 0.01)
+        if found := _zx(_upscaled(restored)):
             return found
     return []
 
 
-def _deblur_focus(crop_: np.ndarray, modules: float) -> list[str]:
-    for radius in (1.0,):
-        restored = _wiener(crop_, _disk_kernel(radius * modules), 0.01)
-        if found := _zx(restored):
+def _deblur_focus(part: np.ndarray) -> list[str]:
+    for radius in (3.0, 4.5):
+        restored = _wiener(part, _disk_kernel(radius), 0.01)
+        if found := _zx(_upscaled(restored)):
             return found
     return []
 
 
-# Crops are made so the code spans about 1/1.35 of the side; a pickup symbol is about
-# 41 modules with its quiet zone: one module is about this many crop pixels.
-_MODULE_PX = _CROP_SIDE / 1.35 / 41
-
-
-def crop_rungs() -> list[Rung]:
-    """Attempts on one scaled crop, cheapest first."""
+def crop_rungs() -> list[CropRung]:
+    """Attempts on one crop, cheapest first; the two deblurring ones last (FFTs)."""
     return [
-        ("crop", lambda c: _zx(c)),
-        ("crop sharpened", lambda c: _zx(_unsharp(c, 3.0, 2.5))),
-        ("crop smoothed", lambda c: _zx(cv2.GaussianBlur(c, (0, 0), 2.0))),
-        ("crop contrast", lambda c: _zx(_CLAHE.apply(c))),
-        (
-            "crop threshold",
-            lambda c: _zx(_adaptive(cv2.GaussianBlur(c, (0, 0), 1.5), 31), _B.BoolCast),
-        ),
+        ("crop", lambda c: _zx(c.scaled)),
+        ("crop sharpened", lambda c: _zx(_unsharp(c.scaled, 3.0, 2.5))),
         (
             "crop sharp threshold",
-            lambda c: _zx(_adaptive(_unsharp(c, 3.0, 2.5), 41), _B.BoolCast),
+            lambda c: _zx(_adaptive(_unsharp(c.scaled, 3.0, 2.5), 41), _B.BoolCast),
         ),
-        ("crop global", lambda c: _zx(c, _B.GlobalHistogram)),
-        ("crop motion deblur", lambda c: _deblur_motion(c, _MODULE_PX)),
-        ("crop focus deblur", lambda c: _deblur_focus(c, _MODULE_PX)),
+        ("crop contrast", lambda c: _zx(_CLAHE.apply(c.scaled))),
+        ("crop smoothed", lambda c: _zx(cv2.GaussianBlur(c.scaled, (0, 0), 2.0))),
+        ("crop global", lambda c: _zx(c.scaled, _B.GlobalHistogram)),
+        (
+            "crop threshold",
+            lambda c: _zx(_adaptive(cv2.GaussianBlur(c.scaled, (0, 0), 1.5), 31), _B.BoolCast),
+        ),
+        ("crop motion deblur", lambda c: _deblur_motion(c.native)),
+        ("crop focus deblur", lambda c: _deblur_focus(c.native)),
     ]
 
 
@@ -250,10 +288,10 @@ def attempts(gray: np.ndarray) -> Iterator[tuple[str, Callable[[], list[str]]]]:
     for name, rung in whole_frame_rungs():
         yield name, (lambda r=rung: r(gray))
     for n, region in enumerate(candidate_regions(gray)):
-        scaled = crop(gray, region)
+        part = crop(gray, region)
         # The deblurring rungs (an FFT each) only for the likeliest region.
         for name, rung in crop_rungs()[: None if n == 0 else -2]:
-            yield name, (lambda r=rung, c=scaled: r(c))
+            yield name, (lambda r=rung, c=part: r(c))
 
 
 def read_hard(gray: np.ndarray) -> list[str]:

@@ -49,6 +49,7 @@ class SymbolStyle:
     level: str = "M"  # L, M, Q, H
     secret_chars: int = 32
     border: int = 4
+    receipt_dots: int = 6  # most printer dots per module on the receipt
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Frame:
     index: int
     payload: str
     image: np.ndarray  # 480x640x3 uint8, BGR
+    corners: np.ndarray  # the symbol's corners in the frame (4x2; before any crumpling)
 
 
 # --------------------------------------------------------------------------- payloads
@@ -105,10 +107,8 @@ def _modules_to_image(matrix: np.ndarray, px: int, dark: int = 0, light: int = 2
 
 def _receipt_style_symbol(payload: str, style: SymbolStyle) -> np.ndarray:
     """A raster symbol sized by the ESC/POS path's own rule, for a style it does not print."""
-    from printer_drivers.escpos_render import QR_MAX_MODULE_DOTS
-
     matrix = _matrix(payload, style)
-    dots = min(QR_MAX_MODULE_DOTS, 384 // len(matrix))
+    dots = min(style.receipt_dots, 384 // len(matrix))
     return _modules_to_image(matrix, dots)
 
 
@@ -299,7 +299,12 @@ def _place(
     del surround
     corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
     qr_corners = cv2.perspectiveTransform(corners[None], m)[0]
+    _placed.append(qr_corners)
     return frame, qr_corners
+
+
+# Where the last frame's symbol went (make_frame reads it; frames are made one at a time).
+_placed: list[np.ndarray] = []
 
 
 # --------------------------------------------------------------------------- effects
@@ -590,8 +595,9 @@ def make_frame(kind: str, seed: int, index: int, style: SymbolStyle | None = Non
         payload = verification_payload(rng)
     else:
         payload = pickup_payload(rng, style.secret_chars if style else None)
+    _placed.clear()
     image = MAKERS[kind](rng, payload, style)
-    return Frame(kind, index, payload, image)
+    return Frame(kind, index, payload, image, _placed[-1])
 
 
 def frame_set(
