@@ -55,6 +55,8 @@ _VERIFY_RE = re.compile(rf"/V/({TOKEN_PATTERN})$", re.IGNORECASE)
 # of 4 modules, as the standard asks: a camera finds the finder patterns against it.
 QR_ERROR_CORRECTION = "Q"
 QR_QUIET_ZONE = 4
+# The level as the `qrcode` package numbers it (its constants.ERROR_CORRECT_L/M/Q/H).
+QRCODE_ERROR_CORRECTION = {"L": 1, "M": 0, "Q": 3, "H": 2}[QR_ERROR_CORRECTION]
 
 
 class PayloadError(ValueError):

@@ -11,21 +11,13 @@ import base64
 import io
 
 import qrcode
-import qrcode.constants
 
-from loket_protocol.qr import QR_ERROR_CORRECTION, QR_QUIET_ZONE
-
-_LEVELS = {
-    "L": qrcode.constants.ERROR_CORRECT_L,
-    "M": qrcode.constants.ERROR_CORRECT_M,
-    "Q": qrcode.constants.ERROR_CORRECT_Q,
-    "H": qrcode.constants.ERROR_CORRECT_H,
-}
+from loket_protocol.qr import QR_QUIET_ZONE, QRCODE_ERROR_CORRECTION
 
 
 def _qr(payload: str, **options: int) -> qrcode.QRCode:
     qr = qrcode.QRCode(
-        error_correction=_LEVELS[QR_ERROR_CORRECTION], border=QR_QUIET_ZONE, **options
+        error_correction=QRCODE_ERROR_CORRECTION, border=QR_QUIET_ZONE, **options
     )
     qr.add_data(payload)
     qr.make(fit=True)

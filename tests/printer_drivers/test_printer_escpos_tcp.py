@@ -10,6 +10,7 @@ from escpos_decoder import read_qr
 from escpos_emulator import EscposEmulator
 from sample_letter import VERIFY_PAYLOAD
 
+from loket_protocol.qr import QR_ERROR_CORRECTION
 from printer_drivers.base import PrinterState, Receipt, ReceiptLine
 from printer_drivers.errors import PrinterError, PrinterErrorKind
 from printer_drivers.escpos_backend import EscposPrinter
@@ -77,7 +78,7 @@ def test_receipt_on_80mm_prints_text_with_emphasis_and_a_native_qr(
     assert lines["Harap simpan struk ini"].underline
     assert paper.pictures == []
     [qr] = paper.qr_symbols
-    assert qr.payload == PICKUP and qr.error_correction == "M"
+    assert qr.payload == PICKUP and qr.error_correction == QR_ERROR_CORRECTION
     assert read_qr(qr.image) == [PICKUP]
     assert [cut.partial for cut in paper.cuts] == [True]
 

@@ -93,7 +93,8 @@ def _matrix(payload: str, style: SymbolStyle | None) -> np.ndarray:
         return np.array(qr_matrix(payload), dtype=bool)
     import qrcode
 
-    levels = {"L": 1, "M": 0, "Q": 3, "H": 2}  # qrcode.constants values
+    levels = {"L": qrcode.ERROR_CORRECT_L, "M": qrcode.ERROR_CORRECT_M}
+    levels |= {"Q": qrcode.ERROR_CORRECT_Q, "H": qrcode.ERROR_CORRECT_H}
     qr = qrcode.QRCode(error_correction=levels[style.level], border=style.border)
     qr.add_data(payload)
     qr.make(fit=True)
