@@ -75,7 +75,9 @@ def print_table(title: str, kinds: tuple[str, ...], per_kind: int, rows: dict[st
     issue = {d: sum(rows[d]["read"].get(k, 0) for k in ISSUE_KINDS) for d in rows}
     n_issue = per_kind * len(ISSUE_KINDS)
     print(f"{'* the seven kinds':<20}" + "".join(f"{issue[d]:>13}/{n_issue:<2}" for d in rows))
-    print(f"{'all kinds':<20}" + "".join(f"{r['total']:>12}/{r['frames']:<3}" for r in rows.values()))
+    print(
+        f"{'all kinds':<20}" + "".join(f"{r['total']:>12}/{r['frames']:<3}" for r in rows.values())
+    )
     print(f"{'median ms/frame':<20}" + "".join(f"{r['median_ms']:>16.1f}" for r in rows.values()))
     print(f"{'p95 ms/frame':<20}" + "".join(f"{r['p95_ms']:>16.1f}" for r in rows.values()))
     print(f"{'max ms/frame':<20}" + "".join(f"{r['max_ms']:>16.1f}" for r in rows.values()))
@@ -87,13 +89,14 @@ def entering_video(seed: int, index: int, fps: float) -> tuple[str, list[Any]]:
     import cv2
     import numpy as np
 
+    from kiosk_app.qr_reading import line_kernel
     from tests.support import camera_frames as cf
 
     rng = np.random.default_rng([seed, 99, index])
     payload = cf.pickup_payload(rng)
     scene = cf._any_scene(rng, payload, None)
     ppm = cf._cam_ppm(rng, 12, 20)
-    angle = rng.uniform(0, 180)
+    angle = rng.uniform(0, np.pi)
     frames = []
     for i in range(int(1.5 * fps)):
         # The hand decelerates: blur length in pixels per frame falls off.
@@ -103,7 +106,7 @@ def entering_video(seed: int, index: int, fps: float) -> tuple[str, list[Any]]:
         shift = int(blur * 4)
         img = np.roll(img, shift, axis=1)
         if blur >= 1.0:
-            img = cv2.filter2D(img, -1, cf._motion_kernel(blur, angle))
+            img = cv2.filter2D(img, -1, line_kernel(blur, angle))
         frames.append(cf._finish(np.random.default_rng([seed, index, i]), cf._noise(rng, img, 3)))
     return payload, frames
 
@@ -139,7 +142,7 @@ def scan_latency(codes: int, fps: float) -> dict[str, Any]:
             else:
                 missed += 1
             # Let the video run out before the next code enters.
-            while source._frames:  # noqa: SLF001 (the benchmark's own source)
+            while source._frames:
                 time.sleep(0.01)
     finally:
         worker.stop()
@@ -171,7 +174,9 @@ def compare_styles(per_kind: int) -> dict[str, Any]:
     }
     out = {}
     for label, style in styles.items():
-        frames = cf.frame_set(cf.HELD_OUT_SEED, per_kind=per_kind, kinds=cf.ISSUE_KINDS, style=style)
+        frames = cf.frame_set(
+            cf.HELD_OUT_SEED, per_kind=per_kind, kinds=cf.ISSUE_KINDS, style=style
+        )
         out[label] = measure(frames, "zxing")
     return out
 

@@ -27,9 +27,12 @@ _B = zxingcpp.Binarizer
 # pickup symbol (41 modules with the quiet zone) then come out 5 to 8 pixels wide.
 _CROP_SIDE = 300
 _MAX_REGIONS = 2
+_NATIVE_MAX = 256  # most pixels across a crop that is deblurred (an FFT's cost)
 
 
-def _zx(image: np.ndarray, binarizer: zxingcpp.Binarizer = _B.LocalAverage, **kw: bool) -> list[str]:
+def _zx(
+    image: np.ndarray, binarizer: zxingcpp.Binarizer = _B.LocalAverage, **kw: bool
+) -> list[str]:
     results = zxingcpp.read_barcodes(
         np.ascontiguousarray(image),
         formats=_QR,
@@ -152,7 +155,12 @@ def crop(gray: np.ndarray, region: Region, side: int = _CROP_SIDE) -> Crop:
     part = np.ascontiguousarray(gray[y0:y1, x0:x1])
     scale = side / max(1, max(part.shape))
     interp = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
-    return Crop(part, cv2.resize(part, None, fx=scale, fy=scale, interpolation=interp))
+    scaled = cv2.resize(part, None, fx=scale, fy=scale, interpolation=interp)
+    if max(part.shape) > _NATIVE_MAX:
+        # A big code has big modules: halving it keeps them wide and the FFTs cheap.
+        shrink = _NATIVE_MAX / max(part.shape)
+        part = cv2.resize(part, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+    return Crop(part, scaled)
 
 
 # --------------------------------------------------------------------------- ladder
@@ -179,30 +187,40 @@ def whole_frame_rungs() -> list[Rung]:
 
 def _wiener(image: np.ndarray, kernel: np.ndarray, nsr: float) -> np.ndarray:
     """Undo a known blur (motion or defocus) as far as the noise allows."""
+    h0, w0 = image.shape
     pad = 16  # reflected border: no ringing from the crop's edges
-    image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    h, w = image.shape
-    padded = np.zeros((h, w), np.float32)
+    h, w = cv2.getOptimalDFTSize(h0 + 2 * pad), cv2.getOptimalDFTSize(w0 + 2 * pad)
+    padded = cv2.copyMakeBorder(
+        image, pad, h - h0 - pad, pad, w - w0 - pad, cv2.BORDER_REFLECT
+    ).astype(np.float32)
+    psf = np.zeros((h, w), np.float32)
     kh, kw = kernel.shape
-    padded[:kh, :kw] = kernel
-    padded = np.roll(padded, (-(kh // 2), -(kw // 2)), axis=(0, 1))
-    spectrum = np.fft.rfft2(padded)
-    data = np.fft.rfft2(image.astype(np.float32))
-    restored = np.fft.irfft2(data * np.conj(spectrum) / (np.abs(spectrum) ** 2 + nsr), s=(h, w))
-    return np.clip(restored[pad:-pad, pad:-pad], 0, 255).astype(np.uint8)
+    psf[:kh, :kw] = kernel
+    psf = np.roll(psf, (-(kh // 2), -(kw // 2)), axis=(0, 1))
+    k = cv2.dft(psf, flags=cv2.DFT_COMPLEX_OUTPUT)
+    g = cv2.dft(padded, flags=cv2.DFT_COMPLEX_OUTPUT)
+    # G * conj(K) / (|K|^2 + nsr), spelled out on OpenCV's two-channel spectra.
+    kr, ki = k[..., 0], k[..., 1]
+    gr, gi = g[..., 0], g[..., 1]
+    denominator = kr * kr + ki * ki + nsr
+    spectrum = np.dstack(((gr * kr + gi * ki) / denominator, (gi * kr - gr * ki) / denominator))
+    restored = cv2.idft(spectrum, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+    return np.clip(restored[pad : pad + h0, pad : pad + w0], 0, 255).astype(np.uint8)
 
 
-def _line_kernel(length: float, angle: float) -> np.ndarray:
+def line_kernel(length: float, angle: float) -> np.ndarray:
+    """A straight motion blur of ``length`` pixels along ``angle`` (radians)."""
     size = int(np.ceil(length)) | 1
     kernel = np.zeros((size, size), np.float32)
     c = size // 2
     dx, dy = np.cos(angle), np.sin(angle)
     for t in np.linspace(-length / 2, length / 2, int(length * 3) + 1):
-        kernel[int(round(c + t * dy)), int(round(c + t * dx))] += 1
+        kernel[round(c + t * dy), round(c + t * dx)] += 1
     return kernel / kernel.sum()
 
 
-def _disk_kernel(radius: float) -> np.ndarray:
+def disk_kernel(radius: float) -> np.ndarray:
+    """An out-of-focus blur: a lens's circle of confusion of ``radius`` pixels."""
     r = int(np.ceil(radius))
     yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
     kernel = np.clip(radius + 0.5 - np.sqrt(xx**2 + yy**2), 0, 1).astype(np.float32)
@@ -245,10 +263,14 @@ def _upscaled(image: np.ndarray) -> np.ndarray:
 
 
 def _deblur_motion(part: np.ndarray) -> list[str]:
-    angle, _ = blur_direction(part)
-    length = blur_length(part, angle)
+    # Measured on the middle, where the code is: a phone's edge or the print beside a
+    # receipt's code has edges of its own that would pull the estimate.
+    h, w = part.shape
+    middle = part[h // 6 : h - h // 6, w // 6 : w - w // 6]
+    angle, _ = blur_direction(middle)
+    length = blur_length(middle, angle)
     for guess in (length, length + 1, length - 1):
-        restored = _wiener(part, _line_kernel(guess, angle), 0.01)
+        restored = _wiener(part, line_kernel(guess, angle), 0.01)
         if found := _zx(_upscaled(restored)):
             return found
     return []
@@ -256,7 +278,7 @@ def _deblur_motion(part: np.ndarray) -> list[str]:
 
 def _deblur_focus(part: np.ndarray) -> list[str]:
     for radius in (3.0, 4.5):
-        restored = _wiener(part, _disk_kernel(radius), 0.01)
+        restored = _wiener(part, disk_kernel(radius), 0.01)
         if found := _zx(_upscaled(restored)):
             return found
     return []

@@ -16,9 +16,7 @@ from loket_protocol.qr import QR_QUIET_ZONE, QRCODE_ERROR_CORRECTION
 
 
 def _qr(payload: str, **options: int) -> qrcode.QRCode:
-    qr = qrcode.QRCode(
-        error_correction=QRCODE_ERROR_CORRECTION, border=QR_QUIET_ZONE, **options
-    )
+    qr = qrcode.QRCode(error_correction=QRCODE_ERROR_CORRECTION, border=QR_QUIET_ZONE, **options)
     qr.add_data(payload)
     qr.make(fit=True)
     return qr

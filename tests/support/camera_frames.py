@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import base64
 import functools
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from kiosk_app.qr_reading import disk_kernel, line_kernel
 
 TUNE_SEED = 16_001
 HELD_OUT_SEED = 84_016
@@ -218,7 +219,9 @@ def phone_screen(payload: str, style: SymbolStyle | None, px_per_mm: float = 10.
     y0 = int(30 * px_per_mm)
     screen[y0 : y0 + sym.shape[0], x0 : x0 + sym.shape[1]] = sym
     # Headline and buttons of the page above and below the code.
-    cv2.rectangle(screen, (x0, int(8 * px_per_mm)), (x0 + int(40 * px_per_mm), int(14 * px_per_mm)), 40, -1)
+    cv2.rectangle(
+        screen, (x0, int(8 * px_per_mm)), (x0 + int(40 * px_per_mm), int(14 * px_per_mm)), 40, -1
+    )
     by = y0 + sym.shape[0] + int(8 * px_per_mm)
     cv2.rectangle(screen, (x0, by), (screen_w - x0, by + int(9 * px_per_mm)), 90, -1)
     return screen
@@ -283,7 +286,9 @@ def _place(
     s = scale / pre
     a = np.deg2rad(rng.uniform(-12, 12) if angle is None else angle)
     rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) * s
-    centre = np.array([W / 2 + rng.uniform(-jitter, jitter), H / 2 + rng.uniform(-jitter, jitter) * 0.6])
+    centre = np.array(
+        [W / 2 + rng.uniform(-jitter, jitter), H / 2 + rng.uniform(-jitter, jitter) * 0.6]
+    )
     hh, ww = doc.shape[:2]
     src = np.array([[0, 0], [ww, 0], [ww, hh], [0, hh]], dtype=np.float32)
     dst = (src - [qcx, qcy]) @ rot.T + centre
@@ -320,33 +325,22 @@ def _noise(rng: np.random.Generator, img: np.ndarray, sigma: float) -> np.ndarra
     return img + shot + read
 
 
-def _motion_kernel(length: float, angle: float) -> np.ndarray:
-    size = int(np.ceil(length)) | 1
-    k = np.zeros((size, size), np.float32)
-    c = size // 2
-    dx, dy = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
-    for t in np.linspace(-length / 2, length / 2, int(length * 3) + 1):
-        k[int(round(c + t * dy)), int(round(c + t * dx))] += 1
-    return k / k.sum()
-
-
-def _disk_kernel(radius: float) -> np.ndarray:
-    r = int(np.ceil(radius))
-    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
-    k = np.clip(radius + 0.5 - np.sqrt(xx**2 + yy**2), 0, 1).astype(np.float32)
-    return k / k.sum()
-
-
-def _glare(rng: np.random.Generator, img: np.ndarray, corners: np.ndarray, strength: float) -> np.ndarray:
+def _glare(
+    rng: np.random.Generator, img: np.ndarray, corners: np.ndarray, strength: float
+) -> np.ndarray:
     cx, cy = corners.mean(axis=0) + rng.uniform(-0.35, 0.35, 2) * np.ptp(corners, axis=0)
     rx, ry = rng.uniform(18, 55), rng.uniform(10, 35)
     yy, xx = np.mgrid[0:H, 0:W]
     a = rng.uniform(0, np.pi)
     u = (xx - cx) * np.cos(a) + (yy - cy) * np.sin(a)
     v = -(xx - cx) * np.sin(a) + (yy - cy) * np.cos(a)
-    spot = np.exp(-((u / rx) ** 2 + (v / ry) ** 2) ** 1.5)
+    spot = np.exp(-(((u / rx) ** 2 + (v / ry) ** 2) ** 1.5))
     # A lamp's reflection adds light to dark and light modules alike, up to white.
-    return img + spot * strength + np.exp(-((u / (rx * 3)) ** 2 + (v / (ry * 3)) ** 2)) * strength * 0.25
+    return (
+        img
+        + spot * strength
+        + np.exp(-((u / (rx * 3)) ** 2 + (v / (ry * 3)) ** 2)) * strength * 0.25
+    )
 
 
 def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
@@ -355,7 +349,12 @@ def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
     return np.asarray(cv2.imdecode(enc, cv2.IMREAD_COLOR))
 
 
-def _finish(rng: np.random.Generator, gray: np.ndarray, tint: tuple[float, float, float] | None = None, quality: int | None = None) -> np.ndarray:
+def _finish(
+    rng: np.random.Generator,
+    gray: np.ndarray,
+    tint: tuple[float, float, float] | None = None,
+    quality: int | None = None,
+) -> np.ndarray:
     """Grey scene -> BGR camera frame: colour cast, clipping, webcam JPEG (MJPEG)."""
     t = tint or tuple(rng.uniform(0.94, 1.05, 3))
     bgr = np.stack([gray * t[0], gray * t[1], gray * t[2]], axis=2)
@@ -363,7 +362,9 @@ def _finish(rng: np.random.Generator, gray: np.ndarray, tint: tuple[float, float
     return _jpeg(frame, quality or int(rng.integers(55, 90)))
 
 
-def _thumb(rng: np.random.Generator, img: np.ndarray, corners: np.ndarray, cover: float) -> np.ndarray:
+def _thumb(
+    rng: np.random.Generator, img: np.ndarray, corners: np.ndarray, cover: float
+) -> np.ndarray:
     """A thumb over the code's edge, from the side with no finder pattern (or below)."""
     tl, tr, br, bl = corners
     side = rng.choice(["right", "bottom", "corner"])
@@ -382,7 +383,16 @@ def _thumb(rng: np.random.Generator, img: np.ndarray, corners: np.ndarray, cover
     centre = tip - inward * axis_len
     angle = np.degrees(np.arctan2(inward[1], inward[0]))
     mask = np.zeros((H, W), np.float32)
-    cv2.ellipse(mask, (int(centre[0]), int(centre[1])), (int(axis_len), int(size * 0.36)), angle, 0, 360, 1.0, -1)
+    cv2.ellipse(
+        mask,
+        (int(centre[0]), int(centre[1])),
+        (int(axis_len), int(size * 0.36)),
+        angle,
+        0,
+        360,
+        1.0,
+        -1,
+    )
     mask = cv2.GaussianBlur(mask, (0, 0), 2.5)
     yy, xx = np.mgrid[0:H, 0:W]
     shade = 120 + 45 * np.sin((xx * inward[0] + yy * inward[1]) / (size * 0.2))
@@ -398,19 +408,25 @@ def _thumb_tint() -> tuple[float, float, float]:
 
 
 # --------------------------------------------------------------------------- kinds
-def _phone_scene(payload: str, style: SymbolStyle | None, rng: np.random.Generator, brightness: float = 1.0) -> _Scene:
+def _phone_scene(
+    payload: str, style: SymbolStyle | None, rng: np.random.Generator, brightness: float = 1.0
+) -> _Scene:
     ppm = 6.0
     screen = phone_screen(payload, style, ppm).astype(np.float32)
     black = rng.uniform(8, 30)
     screen = black + (screen / 255) * (235 * brightness - black)
     bezel = int(4 * ppm)
-    doc = np.full((screen.shape[0] + 2 * bezel, screen.shape[1] + 2 * bezel), rng.uniform(10, 30), np.float32)
+    doc = np.full(
+        (screen.shape[0] + 2 * bezel, screen.shape[1] + 2 * bezel), rng.uniform(10, 30), np.float32
+    )
     doc[bezel:-bezel, bezel:-bezel] = screen
     box = _find_symbol(np.clip(doc, 0, 255).astype(np.uint8))
     return _Scene(doc, ppm, box)
 
 
-def _receipt_scene(payload: str, style: SymbolStyle | None, fade: float, rng: np.random.Generator) -> _Scene:
+def _receipt_scene(
+    payload: str, style: SymbolStyle | None, fade: float, rng: np.random.Generator
+) -> _Scene:
     paper = receipt_paper(payload, style).astype(np.float32)
     ink = 255 - paper  # 255 where the head heated
     if fade:
@@ -427,12 +443,14 @@ def _receipt_scene(payload: str, style: SymbolStyle | None, fade: float, rng: np
         ink = cv2.GaussianBlur(ink, (0, 0), 0.6)
     paper_white = rng.uniform(205, 240)
     doc = paper_white - ink * (paper_white - 25) / 255
-    box = _find_symbol(np.clip(255 - (255 - paper) , 0, 255).astype(np.uint8))
+    box = _find_symbol(np.clip(255 - (255 - paper), 0, 255).astype(np.uint8))
     return _Scene(doc, 1 / _DOT_MM, box)
 
 
 def _letter_scene(payload: str, style: SymbolStyle | None) -> _Scene:
-    region, scale = letter_region(payload) if style is None else letter_symbol_region(payload, style)
+    region, scale = (
+        letter_region(payload) if style is None else letter_symbol_region(payload, style)
+    )
     doc = region.astype(np.float32) * 0.92 + 8
     return _Scene(doc, scale, _find_symbol(region))
 
@@ -481,7 +499,7 @@ def _any_scene(rng: np.random.Generator, payload: str, style: SymbolStyle | None
 
 def _k_motion(rng: np.random.Generator, payload: str, style: SymbolStyle | None) -> np.ndarray:
     img, _ = _place(rng, _any_scene(rng, payload, style), _cam_ppm(rng, 12, 20))
-    img = cv2.filter2D(img, -1, _motion_kernel(rng.uniform(5, 10), rng.uniform(0, 180)))
+    img = cv2.filter2D(img, -1, line_kernel(rng.uniform(5, 10), rng.uniform(0, np.pi)))
     return _finish(rng, _noise(rng, img, 3))
 
 
@@ -502,7 +520,7 @@ def _k_thumb(rng: np.random.Generator, payload: str, style: SymbolStyle | None) 
 
 def _k_focus(rng: np.random.Generator, payload: str, style: SymbolStyle | None) -> np.ndarray:
     img, _ = _place(rng, _any_scene(rng, payload, style), _cam_ppm(rng, 7, 11))
-    img = cv2.filter2D(img, -1, _disk_kernel(rng.uniform(3.5, 6.0)))
+    img = cv2.filter2D(img, -1, disk_kernel(rng.uniform(3.5, 6.0)))
     return _finish(rng, _noise(rng, img, 3))
 
 
@@ -535,7 +553,14 @@ def _k_cracked(rng: np.random.Generator, payload: str, style: SymbolStyle | None
         for _ in range(int(rng.integers(4, 9))):
             a += rng.uniform(-0.5, 0.5)
             q = p + rng.uniform(15, 45) * np.array([np.cos(a), np.sin(a)])
-            cv2.line(cracks, tuple(int(v) for v in p), tuple(int(v) for v in q), 1.0, int(rng.integers(2, 4)), cv2.LINE_AA)
+            cv2.line(
+                cracks,
+                tuple(int(v) for v in p),
+                tuple(int(v) for v in q),
+                1.0,
+                int(rng.integers(2, 4)),
+                cv2.LINE_AA,
+            )
             p = q
     # A crack scatters light: bright over dark modules, a dark edge beside it.
     img = img + cracks * rng.uniform(90, 160) - cv2.GaussianBlur(cracks, (0, 0), 2) * 40
@@ -543,7 +568,13 @@ def _k_cracked(rng: np.random.Generator, payload: str, style: SymbolStyle | None
 
 
 def _k_rotation(rng: np.random.Generator, payload: str, style: SymbolStyle | None) -> np.ndarray:
-    img, _ = _place(rng, _any_scene(rng, payload, style), _cam_ppm(rng, 12, 20), angle=rng.uniform(20, 340), tilt=0.3)
+    img, _ = _place(
+        rng,
+        _any_scene(rng, payload, style),
+        _cam_ppm(rng, 12, 20),
+        angle=rng.uniform(20, 340),
+        tilt=0.3,
+    )
     img = cv2.GaussianBlur(img, (0, 0), 0.8)
     return _finish(rng, _noise(rng, img, 3))
 
@@ -622,7 +653,9 @@ def write_pngs(frames: Sequence[Frame], folder: str) -> None:
 
 
 def contact_sheet(frames: Sequence[Frame], columns: int = 6, scale: float = 0.33) -> np.ndarray:
-    tiles = [cv2.resize(f.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) for f in frames]
+    tiles = [
+        cv2.resize(f.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) for f in frames
+    ]
     th, tw = tiles[0].shape[:2]
     rows = (len(tiles) + columns - 1) // columns
     sheet = np.zeros((rows * th, columns * tw, 3), np.uint8)
@@ -630,6 +663,3 @@ def contact_sheet(frames: Sequence[Frame], columns: int = 6, scale: float = 0.33
         r, c = divmod(i, columns)
         sheet[r * th : (r + 1) * th, c * tw : (c + 1) * tw] = t
     return sheet
-
-
-__all__ = ["Frame", "KINDS", "ISSUE_KINDS", "SymbolStyle", "frame_set", "make_frame", "io"]
