@@ -620,13 +620,24 @@ MAKERS: dict[str, Maker] = {
 }
 
 
-def make_frame(kind: str, seed: int, index: int, style: SymbolStyle | None = None) -> Frame:
-    """One frame; the same (kind, seed, index, style) always gives the same pixels."""
+def make_frame(
+    kind: str,
+    seed: int,
+    index: int,
+    style: SymbolStyle | None = None,
+    *,
+    payload: str | None = None,
+) -> Frame:
+    """One frame; the same (kind, seed, index, style) always gives the same pixels.
+
+    ``payload`` puts a given code in the picture instead of a made-up one.
+    """
     rng = np.random.default_rng([seed, KINDS.index(kind), index])
     if kind == "letter":
-        payload = verification_payload(rng)
+        made = verification_payload(rng)
     else:
-        payload = pickup_payload(rng, style.secret_chars if style else None)
+        made = pickup_payload(rng, style.secret_chars if style else None)
+    payload = payload or made
     _placed.clear()
     image = MAKERS[kind](rng, payload, style)
     return Frame(kind, index, payload, image, _placed[-1])
