@@ -192,7 +192,11 @@ def main() -> int:
 
     from tests.support import camera_frames as cf
 
-    results: dict[str, Any] = {"per_kind": args.per_kind}
+    results: dict[str, Any] = {
+        "per_kind": args.per_kind,
+        "issue_kinds": list(cf.ISSUE_KINDS),
+        "issue_frames": args.per_kind * len(cf.ISSUE_KINDS),
+    }
     for label, seed in (("tuned on", cf.TUNE_SEED), ("held out", cf.HELD_OUT_SEED)):
         t0 = time.perf_counter()
         frames = cf.frame_set(seed, per_kind=args.per_kind)
