@@ -129,6 +129,7 @@ def qr_reading_figures(data: dict[str, Any]) -> list[Figure]:
             out.append(fig(f"{name}: read, all kinds", row["total"], f"of {row['frames']}"))
             out.append(fig(f"{name}: per frame, median", row["median_ms"], "ms"))
             out.append(fig(f"{name}: per frame, p95", row["p95_ms"], "ms"))
+            out.append(fig(f"{name}: CPU per frame, p95", row["cpu_p95_ms"], "ms"))
     for kind, read in data["held out"]["zxing"]["read"].items():
         out.append(fig(f"QR held out, kiosk decoder: {kind}", read, f"of {data['per_kind']}"))
     latency = data["latency"]
