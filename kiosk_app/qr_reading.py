@@ -14,6 +14,7 @@ scaled so its modules are a few pixels wide before it is sharpened or thresholde
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -90,9 +91,9 @@ def _textured_regions(gray: np.ndarray) -> list[Region]:
     ey = cv2.blur(np.abs(gy), (9, 9))
     energy = np.minimum(ex, ey)
     level = max(float(energy.mean() + 1.0 * energy.std()), 3.0)
-    mask = (energy > level).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    dense = (energy > level).astype(np.uint8)
+    closed = cv2.morphologyEx(dense, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(closed)
     boxes = []
     for i in range(1, count):
         x, y, w, h, area = stats[i]
@@ -313,34 +314,40 @@ def crop_rungs() -> list[CropRung]:
     ]
 
 
-def _deblurring_rungs(part: Crop) -> list[CropRung]:
-    """The costly attempts (FFTs), only those the crop's blur calls for."""
+def _motion_rung(part: Crop, *, angle: float) -> list[str]:
+    return _deblur_motion(part.native, angle)
+
+
+def _focus_rung(part: Crop) -> list[str]:
+    return _deblur_focus(part.native)
+
+
+def _crop_order(part: Crop, *, likeliest: bool) -> list[CropRung]:
+    """The crop's attempts; the costly deblurring ones (FFTs) only for the likeliest
+    region, and only those its blur calls for."""
+    rungs = crop_rungs()
+    if not likeliest:
+        return rungs
     angle, ratio = blur_direction(_middle(part.native))
-    rungs: list[CropRung] = []
     if ratio < _SMEARED:
-        rungs.append(("crop motion deblur", lambda c: _deblur_motion(c.native, angle)))
+        # A smeared code gains nothing from thresholds: undo the smear first.
+        rungs.insert(1, ("crop motion deblur", functools.partial(_motion_rung, angle=angle)))
     if ratio > _EVEN:
-        rungs.append(("crop focus deblur", lambda c: _deblur_focus(c.native)))
+        rungs.append(("crop focus deblur", _focus_rung))
     return rungs
 
 
-def attempts(gray: np.ndarray) -> Iterator[tuple[str, Callable[[], list[str]]]]:
+Attempt = tuple[str, Callable[[], list[str]]]
+
+
+def attempts(gray: np.ndarray) -> Iterator[Attempt]:
     """Every attempt in order, lazily (regions are found only if the cheap ones failed)."""
     for name, rung in whole_frame_rungs():
-        yield name, (lambda r=rung: r(gray))
+        yield name, functools.partial(rung, gray)
     for n, region in enumerate(candidate_regions(gray)):
         part = crop(gray, region)
-        rungs = crop_rungs()
-        if n == 0:  # the likeliest region only
-            deblurring = _deblurring_rungs(part)
-            # A smeared code gains nothing from thresholds: undo the smear first.
-            rungs = (
-                rungs[:1] + deblurring + rungs[1:]
-                if deblurring and "motion" in deblurring[0][0]
-                else rungs + deblurring
-            )
-        for name, rung in rungs:
-            yield name, (lambda r=rung, c=part: r(c))
+        for crop_name, crop_rung in _crop_order(part, likeliest=n == 0):
+            yield crop_name, functools.partial(crop_rung, part)
 
 
 def read_hard(gray: np.ndarray) -> list[str]:
