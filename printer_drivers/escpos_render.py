@@ -229,8 +229,13 @@ def _qr(out: Dummy, profile: EscposProfile, payload: str) -> None:
     )
     image.add_data(payload)
     image.make(fit=True)
-    picture = image.make_image().get_image()
-    out.image(picture, impl="bitImageRaster", fragment_height=RASTER_BAND_ROWS, center=True)
+    symbol_image = image.make_image().get_image().convert("L")
+    # Centred here, on white: python-escpos's own centring is lost when it splits a
+    # symbol taller than one band (it crops the uncentred original to the paper width,
+    # and the crop pads with black: a bar beside the code).
+    picture = Image.new("L", (profile.width_dots, symbol_image.height), 255)
+    picture.paste(symbol_image, ((profile.width_dots - symbol_image.width) // 2, 0))
+    out.image(picture, impl="bitImageRaster", fragment_height=RASTER_BAND_ROWS)
 
 
 def _finish(out: Dummy, profile: EscposProfile, *, cut: bool) -> None:
