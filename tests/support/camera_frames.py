@@ -546,7 +546,7 @@ def _k_moire(rng: np.random.Generator, payload: str, style: SymbolStyle | None) 
 def _k_cracked(rng: np.random.Generator, payload: str, style: SymbolStyle | None) -> np.ndarray:
     img, corners = _place(rng, _phone_scene(payload, style, rng), _cam_ppm(rng, 12, 20))
     cracks = np.zeros((H, W), np.float32)
-    start = corners[int(rng.integers(0, 4))] * 0.6 + corners.mean(axis=0) * 0.4
+    start = corners[int(rng.integers(0, 4))] * 0.35 + corners.mean(axis=0) * 0.65
     for _ in range(int(rng.integers(4, 8))):
         p = start.copy()
         a = rng.uniform(0, 2 * np.pi)
