@@ -7,9 +7,15 @@ image treatments, each run only when everything before it failed. The ladder and
 order were chosen on a seeded set of generated frames (tests/support/camera_frames.py,
 ``benchmarks/qr_reading.py``) and checked on a held-out set made with another seed.
 
-The costly rungs work on crops: ``candidate_regions`` finds where a code may be (dense
-edges in a coarse picture, or a symbol zxing found but could not decode), and each crop is
-scaled so its modules are a few pixels wide before it is sharpened or thresholded.
+The costly rungs work on crops: ``candidate_regions`` finds where a code may be (a
+symbol zxing located but could not decode, OpenCV's finder-pattern detector, dense edges
+in a half-size picture), and each crop is scaled so its modules are a few pixels wide
+before it is sharpened or thresholded. The likeliest crop is also deblurred, by what its
+blur looks like: a one-way smear (a moving hand) has its direction and length measured
+and undone with a Wiener filter; an even blur (out of focus) is undone for two radii.
+
+Every rung is a plain function of the frame: the worker thread that calls ``read_hard``
+is the only user of the module's one OpenCV detector.
 """
 
 from __future__ import annotations
@@ -31,15 +37,12 @@ _MAX_REGIONS = 2
 _NATIVE_MAX = 256  # most pixels across a crop that is deblurred (an FFT's cost)
 
 
-def _zx(
-    image: np.ndarray, binarizer: zxingcpp.Binarizer = _B.LocalAverage, **kw: bool
-) -> list[str]:
+def _zx(image: np.ndarray, binarizer: zxingcpp.Binarizer = _B.LocalAverage) -> list[str]:
     results = zxingcpp.read_barcodes(
         np.ascontiguousarray(image),
         formats=_QR,
         try_rotate=False,  # QR finder patterns work at any angle; rotation is for 1-D codes
-        try_invert=kw.get("invert", False),
-        try_downscale=kw.get("downscale", True),
+        try_invert=False,  # one rung of its own, so the common case pays nothing for it
         binarizer=binarizer,
     )
     return [r.text for r in results if r.valid and r.text]
