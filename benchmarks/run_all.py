@@ -138,6 +138,10 @@ def qr_reading_figures(data: dict[str, Any]) -> list[Figure]:
     return out
 
 
+def install_figures(data: dict[str, list[Any]]) -> list[Figure]:
+    return [fig(name, value, unit) for name, (value, unit) in data.items()]
+
+
 BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("render.py", ["--runs", "30"], render_figures),
     ("signing.py", ["--runs", "30"], signing_figures),
@@ -147,6 +151,7 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("kiosk.py", ["--cycles", "1000"], kiosk_figures),
     ("qr_reading.py", ["--per-kind", "12"], qr_reading_figures),
     ("fuzz_memory.py", ["--requests", "3000"], fuzz_figures),
+    ("install_upgrade.py", ["--letters", "100"], install_figures),
 ]
 
 QUICK = {
@@ -154,6 +159,7 @@ QUICK = {
     "qr_reading.py": ["--per-kind", "4", "--codes", "5"],
     "server_load.py": ["--seconds", "2"],
     "fuzz_memory.py": ["--requests", "300"],
+    "install_upgrade.py": ["--letters", "10"],
 }
 
 

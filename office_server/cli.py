@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from office_server.database import Database
 
 
+# Where deploy/install.sh puts a kiosk's settings (the kiosk on the office PC itself).
+DEFAULT_KIOSK_CONFIG = "/etc/loket/kiosk.toml"
+
+
 class CommandFailed(Exception):
     """A command refused: main() prints the message and exits with the code."""
 
@@ -162,6 +166,46 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nightly_backup(args: argparse.Namespace) -> int:
+    from office_server.backup import BackupError
+    from office_server.nightly_backup import nightly
+
+    settings = get_settings()
+    folder = Path(args.dir) if args.dir else settings.resolved_backup_dir
+    try:
+        target = nightly(settings, folder=folder, keep=args.keep or settings.backup_keep)
+    except BackupError as exc:
+        raise CommandFailed(str(exc)) from exc
+    except OSError as exc:
+        raise CommandFailed(f"Cadangan gagal: {exc.strerror or exc} ({exc.filename}).") from exc
+    print(f"Cadangan malam ini: {target}")
+    return 0
+
+
+def cmd_usb_copy(args: argparse.Namespace) -> int:
+    from office_server.nightly_backup import copy_to_usb
+
+    settings = get_settings()
+    label = args.label or settings.backup_usb_label
+    if not label:
+        print("Tidak ada disk USB yang diatur (LOKET_BACKUP_USB_LABEL); dilewati.")
+        return 0
+    folder = Path(args.dir) if args.dir else settings.resolved_backup_dir
+    print(copy_to_usb(label, folder).message)
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from office_server import doctor
+
+    config = args.kiosk_config or os.environ.get("LOKET_KIOSK_CONFIG") or DEFAULT_KIOSK_CONFIG
+    findings = doctor.run_checks(
+        get_settings(), server_url=args.server_url, kiosk_config=Path(config)
+    )
+    print(doctor.report(findings))
+    return 1 if any(f.ok is False for f in findings) else 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     from office_server.backup import BackupError, restore_backup
 
@@ -217,7 +261,7 @@ def cmd_server(args: argparse.Namespace) -> int:
     print(f"  API docs:         {base}/docs")
     with app.state.db.session(write=False) as session:
         if seed.is_empty(session):
-            print("  (no village yet: run `loket seed-demo`)")
+            print(f"  (no village yet: open {base}/pasang on this PC, or `loket init`)")
         elif settings.environment == "development":
             print(
                 "  Demo accounts:    "
@@ -230,6 +274,11 @@ def cmd_server(args: argparse.Namespace) -> int:
     from office_server import housekeeping
 
     housekeeping.start(app.state.db, settings)
+    from office_server import sdnotify
+
+    # Under systemd (Type=notify): READY=1 once it answers, then the watchdog's pings.
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    sdnotify.start(f"http://{local}:{port}/healthz")
     # access_log off: uvicorn's would print raw paths; ours logs route templates only.
     uvicorn.run(
         app, host=host, port=port, access_log=False, log_level="info", **proxy_options(settings)
@@ -298,6 +347,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="write a consistent backup (database + archive) to FILE")
     p.add_argument("file")
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("nightly-backup", help="a dated backup into the backup folder, keep N")
+    p.add_argument("--dir", help="the folder (default LOKET_BACKUP_DIR)")
+    p.add_argument("--keep", type=int, help="copies kept (default LOKET_BACKUP_KEEP)")
+    p.set_defaults(func=cmd_nightly_backup)
+
+    p = sub.add_parser("usb-copy", help="copy the newest backup to a USB disk by its label")
+    p.add_argument("--label", help="file-system label (default LOKET_BACKUP_USB_LABEL)")
+    p.add_argument("--dir", help="the backup folder (default LOKET_BACKUP_DIR)")
+    p.set_defaults(func=cmd_usb_copy)
+
+    p = sub.add_parser("doctor", help="check this install and say how to fix what is wrong")
+    p.add_argument("--server-url", help="the office server (default: this PC's, or the kiosk's)")
+    p.add_argument("--kiosk-config", help=f"the kiosk's settings (default {DEFAULT_KIOSK_CONFIG})")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("restore", help="restore a backup FILE into an empty data folder")
     p.add_argument("file")

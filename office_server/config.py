@@ -64,6 +64,17 @@ class Settings(BaseSettings):
     sign_letters: bool = True
     # The village's time zone: WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura).
     timezone: str = "Asia/Jakarta"
+    # The nightly backup (`loket nightly-backup`, the loket-backup timer): where, how many
+    # copies, and the label of a USB disk that gets a copy too (empty: none).
+    backup_dir: Path | None = None
+    backup_keep: int = 7
+    backup_usb_label: str = ""
+    # The regency hub this office syncs with; empty: no hub (the sync unit stays off).
+    hub_url: str = ""
+    # `loket doctor` compares the clock with this NTP server ("host" or "host:port") when
+    # there is no hub; offline, the comparison is skipped, never failed.
+    ntp_server: str = "pool.ntp.org"
+    ntp_timeout_seconds: float = 3.0
 
     _secret: str | None = PrivateAttr(default=None)
 
@@ -95,6 +106,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'loket.sqlite3').resolve()}"
+
+    @property
+    def resolved_backup_dir(self) -> Path:
+        return self.backup_dir or self.data_dir.parent / "backups"
 
     @property
     def archive_dir(self) -> Path:

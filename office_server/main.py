@@ -43,6 +43,7 @@ from office_server.requests import pages as requests_pages
 from office_server.templating import STATIC_DIR
 from office_server.village import pages as village_pages
 from office_server.village import service as village_service
+from office_server.village import setup_pages
 
 API_ROUTERS = (
     letter_types_api.router,
@@ -58,6 +59,7 @@ API_ROUTERS = (
 PAGE_ROUTERS = (
     village_pages.router,
     village_pages.admin_router,
+    setup_pages.router,
     requests_pages.router,
     request_desk_pages.router,
     letters_pages.router,

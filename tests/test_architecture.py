@@ -35,6 +35,9 @@ EDGE = (
     "pwa",
     "housekeeping",
     "backup",  # `loket backup/restore`: every table and the archive, like the CLI
+    "nightly_backup",  # the backup timer's steps, over `backup`
+    "doctor",  # `loket doctor`: reads every part of the install, like the CLI
+    "doctor_*",  # its checks: findings, network links (clock, hub), the kiosk's devices
     "models",  # the Alembic aggregator of every table
     "migrations",
     "migrations.*",
@@ -75,6 +78,7 @@ CORE = (
     "csrf",
     "numbering",
     "qr_images",
+    "sdnotify",
 )
 
 # R4: ...except these, each because the current code needs it.

@@ -12,10 +12,12 @@ from office_server.audit import service as audit
 from office_server.deps import AdminUser, CsrfChecked, DbSession, PageId, ReadSession
 from office_server.error_handlers import PageRefused
 from office_server.errors import ValidationFailed
+from office_server.guards import client_key
 from office_server.letter_types import service as letter_types
 from office_server.operators.models import Operator
 from office_server.templating import render
 from office_server.village import service as village
+from office_server.village import setup
 
 router = APIRouter(include_in_schema=False)
 admin_router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -23,6 +25,9 @@ admin_router = APIRouter(prefix="/admin", include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: ReadSession) -> Response:
+    if setup.is_loopback(client_key(request)) and setup.is_open(session):
+        # A fresh install opened on the office PC itself: the set-up wizard first.
+        return RedirectResponse("/pasang", status_code=303)
     return render(
         request,
         "village/home.html",
