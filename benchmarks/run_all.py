@@ -118,6 +118,26 @@ def fuzz_figures(data: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def qr_reading_figures(data: dict[str, Any]) -> list[Figure]:
+    out = []
+    names = {"zxing-raw": "zxing-cpp raw", "pyzbar": "pyzbar raw", "zxing": "kiosk decoder"}
+    for label in ("tuned on", "held out"):
+        for decoder, row in data[label].items():
+            name = f"QR {label} set, {names[decoder]}"
+            issue = sum(row["read"].get(k, 0) for k in data["issue_kinds"])
+            out.append(fig(f"{name}: read, the 7 issue kinds", issue, f"of {data['issue_frames']}"))
+            out.append(fig(f"{name}: read, all kinds", row["total"], f"of {row['frames']}"))
+            out.append(fig(f"{name}: per frame, median", row["median_ms"], "ms"))
+            out.append(fig(f"{name}: per frame, p95", row["p95_ms"], "ms"))
+            out.append(fig(f"{name}: CPU per frame, p95", row["cpu_p95_ms"], "ms"))
+    for kind, read in data["held out"]["zxing"]["read"].items():
+        out.append(fig(f"QR held out, kiosk decoder: {kind}", read, f"of {data['per_kind']}"))
+    latency = data["latency"]
+    out.append(fig("QR enters the camera's view -> found, median", latency["median_ms"], "ms"))
+    out.append(fig("QR enters the camera's view -> found, p95", latency["p95_ms"], "ms"))
+    return out
+
+
 def install_figures(data: dict[str, list[Any]]) -> list[Figure]:
     return [fig(name, value, unit) for name, (value, unit) in data.items()]
 
@@ -129,12 +149,14 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("server_load.py", ["--seconds", "5"], server_figures),
     ("page_weight.py", [], page_figures),
     ("kiosk.py", ["--cycles", "1000"], kiosk_figures),
+    ("qr_reading.py", ["--per-kind", "12"], qr_reading_figures),
     ("fuzz_memory.py", ["--requests", "3000"], fuzz_figures),
     ("install_upgrade.py", ["--letters", "100"], install_figures),
 ]
 
 QUICK = {
     "kiosk.py": ["--cycles", "50"],
+    "qr_reading.py": ["--per-kind", "4", "--codes", "5"],
     "server_load.py": ["--seconds", "2"],
     "fuzz_memory.py": ["--requests", "300"],
     "install_upgrade.py": ["--letters", "10"],

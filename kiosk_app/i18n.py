@@ -53,11 +53,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     # manual entry
     "entry_title": ("Ketik Kode dari Tiket", "Type the Code from Your Ticket"),
     "entry_code": ("Kode (8 huruf/angka)", "Code (8 letters/digits)"),
-    "entry_secret": ("Kode rahasia (32 huruf/angka)", "Secret (32 letters/digits)"),
+    "entry_secret": ("Kode rahasia (26 huruf/angka)", "Secret (26 letters/digits)"),
     "entry_submit": ("Periksa", "Check"),
     "entry_bad": (
-        "Kode harus 8 huruf/angka dan kode rahasia 32 huruf/angka, seperti di tiket.",
-        "The code has 8 characters and the secret 32, as printed on the ticket.",
+        # Tickets printed before issue 16 carry 32; those are taken too.
+        "Kode harus 8 huruf/angka dan kode rahasia 26 (tiket lama: 32) huruf/angka, "
+        "seperti di tiket.",
+        "The code has 8 characters and the secret 26 (older tickets: 32), as printed "
+        "on the ticket.",
     ),
     # result
     "result_title": ("Hasil Pemeriksaan", "Result"),

@@ -2,8 +2,9 @@
 
 Three small parts, none of which touches Kivy (the scan screen wires them to the UI):
 
-* ``Decoder`` — one interface over zxing-cpp (default: measured faster and more robust on
-  degraded images, see benchmarks/kiosk.py) and pyzbar (kept working as the fallback).
+* ``Decoder`` — one interface over zxing-cpp (default: ``qr_reading``'s ladder of image
+  treatments for hard camera frames, see benchmarks/qr_reading.py), a single plain
+  zxing-cpp call (``zxing-raw``, for comparison) and pyzbar (kept working as the fallback).
 * ``FrameSource`` — an OpenCV camera, a video file, or an image sequence (demo and tests).
 * ``ScanWorker`` — a thread that reads frames at a fixed rate, keeps the latest frame for
   the preview, decodes, drops repeats (``Deduper``), and calls back with each new payload.
@@ -46,7 +47,23 @@ def _gray(image: np.ndarray) -> np.ndarray:
 
 
 class ZxingDecoder:
+    """zxing-cpp with every treatment the kiosk applies to a still frame, cheap ones first."""
+
     name = "zxing"
+
+    def __init__(self) -> None:
+        from kiosk_app import qr_reading
+
+        self._read = qr_reading.read_hard
+
+    def decode(self, image: np.ndarray) -> list[str]:
+        return self._read(np.ascontiguousarray(_gray(image)))
+
+
+class ZxingRawDecoder:
+    """One plain zxing-cpp call: the kiosk's decoder before issue 16, kept for comparison."""
+
+    name = "zxing-raw"
 
     def __init__(self) -> None:
         import zxingcpp
@@ -75,7 +92,11 @@ class PyzbarDecoder:
         return [r.data.decode("utf-8", errors="replace") for r in results if r.data]
 
 
-DECODERS: dict[str, Callable[[], Decoder]] = {"zxing": ZxingDecoder, "pyzbar": PyzbarDecoder}
+DECODERS: dict[str, Callable[[], Decoder]] = {
+    "zxing": ZxingDecoder,
+    "zxing-raw": ZxingRawDecoder,
+    "pyzbar": PyzbarDecoder,
+}
 
 
 def make_decoder(name: str = "zxing") -> Decoder:
@@ -85,7 +106,7 @@ def make_decoder(name: str = "zxing") -> Decoder:
     except KeyError:
         raise ValueError(f"unknown decoder {name!r}; choose from {sorted(DECODERS)}") from None
     except (ImportError, OSError) as exc:  # pyzbar without libzbar raises ImportError
-        other = "pyzbar" if name == "zxing" else "zxing"
+        other = "zxing" if name == "pyzbar" else "pyzbar"
         log.warning("decoder %s unavailable (%s); using %s", name, exc, other)
         return DECODERS[other]()
 

@@ -105,8 +105,10 @@ def qr_texture(payload: str, box_size: int = 8) -> Texture:
     """A crisp texture of the QR code for ``payload``."""
     import qrcode
 
+    from loket_protocol.qr import QR_QUIET_ZONE, QRCODE_ERROR_CORRECTION
+
     qr = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=2
+        error_correction=QRCODE_ERROR_CORRECTION, box_size=box_size, border=QR_QUIET_ZONE
     )
     qr.add_data(payload)
     qr.make(fit=True)

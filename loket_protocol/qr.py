@@ -38,9 +38,25 @@ MAX_PAYLOAD_CHARS = 4000
 
 # A request's public code (8 characters) and a base32 secret or token of 160 bits.
 CODE_PATTERN = "[0-9A-Z]{8}"
-SECRET_PATTERN = "[A-Z2-7]{32}"  # noqa: S105 (a pattern, not a secret)
+TOKEN_PATTERN = "[A-Z2-7]{32}"  # noqa: S105 (a pattern, not a secret)
+# Pickup secrets: 26 base32 characters (130 bits) since issue 16, which keeps the symbol
+# a size smaller at a stronger error-correction level (benchmarks/qr_reading.py); the
+# 32-character (160-bit) secrets of QR codes already handed out keep working.
+SECRET_CHARS = 26
+OLD_SECRET_CHARS = 32
+SECRET_PATTERN = "(?:[A-Z2-7]{32}|[A-Z2-7]{26})"  # noqa: S105 (a pattern, not a secret)
 _PICKUP_RE = re.compile(rf"/S/({CODE_PATTERN})#({SECRET_PATTERN})$", re.IGNORECASE)
-_VERIFY_RE = re.compile(rf"/V/({SECRET_PATTERN})$", re.IGNORECASE)
+_VERIFY_RE = re.compile(rf"/V/({TOKEN_PATTERN})$", re.IGNORECASE)
+
+# How every part draws these symbols, chosen by measurement on camera-like frames
+# (benchmarks/qr_reading.py, issue 16): level Q survives a thumb, a crack or a faded
+# stretch that level M does not, and with the shorter secret the pickup symbol stays
+# at version 4 (33 modules), so its modules are no smaller than before. A quiet zone
+# of 4 modules, as the standard asks: a camera finds the finder patterns against it.
+QR_ERROR_CORRECTION = "Q"
+QR_QUIET_ZONE = 4
+# The level as the `qrcode` package numbers it (its constants.ERROR_CORRECT_L/M/Q/H).
+QRCODE_ERROR_CORRECTION = {"L": 1, "M": 0, "Q": 3, "H": 2}[QR_ERROR_CORRECTION]
 
 
 class PayloadError(ValueError):

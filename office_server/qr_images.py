@@ -1,7 +1,8 @@
-"""QR symbols as images for pages and letters (level M, quiet zone of 4 modules).
+"""QR symbols as images for pages and letters.
 
-qrcode picks alphanumeric mode by itself when the payload is upper case (loket_protocol.qr
-keeps payloads so), which keeps the symbol small.
+Level and quiet zone are loket_protocol.qr's (chosen by measurement, issue 16). qrcode
+picks alphanumeric mode by itself when the payload is upper case (loket_protocol.qr keeps
+payloads so), which keeps the symbol small.
 """
 
 from __future__ import annotations
@@ -11,12 +12,19 @@ import io
 
 import qrcode
 
+from loket_protocol.qr import QR_QUIET_ZONE, QRCODE_ERROR_CORRECTION
+
 
 def _qr(payload: str, **options: int) -> qrcode.QRCode:
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, **options)
+    qr = qrcode.QRCode(error_correction=QRCODE_ERROR_CORRECTION, border=QR_QUIET_ZONE, **options)
     qr.add_data(payload)
     qr.make(fit=True)
     return qr
+
+
+def qr_matrix(payload: str) -> list[list[bool]]:
+    """The symbol's modules, quiet zone included (True = dark): what every image draws."""
+    return [list(row) for row in _qr(payload).get_matrix()]
 
 
 def qr_svg(payload: str, *, attributes: str = "", sized: bool = False) -> tuple[str, int]:
@@ -26,7 +34,7 @@ def qr_svg(payload: str, *, attributes: str = "", sized: bool = False) -> tuple[
     modules. `sized` gives it a width and height in modules (for a data URI in a PDF);
     without, CSS scales it.
     """
-    matrix = _qr(payload).get_matrix()
+    matrix = qr_matrix(payload)
     size = len(matrix)
     runs: list[str] = []
     for y, row in enumerate(matrix):

@@ -18,7 +18,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 # Crockford-style alphabet without I, L, O, U: codes read aloud or typed stay unambiguous.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PUBLIC_CODE_LENGTH = 8
-SECRET_BYTES = 20  # 160 bits -> 32 base32 characters, all in QR alphanumeric mode
+# 128 bits -> 26 base32 characters, all in QR alphanumeric mode: the pickup symbol stays
+# at version 4 with error-correction level Q (loket_protocol.qr, issue 16). Secrets made
+# before were 160 bits (32 characters); they keep working, being stored as hashes.
+SECRET_BYTES = 16
+OLD_SECRET_BYTES = 20
 
 _password_hasher = PasswordHasher()
 
@@ -28,7 +32,7 @@ def new_public_code() -> str:
 
 
 def new_secret() -> str:
-    """An upper-case base32 secret of 160 bits (no padding)."""
+    """An upper-case base32 secret of 128 bits (26 characters, no padding)."""
     return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii").rstrip("=")
 
 

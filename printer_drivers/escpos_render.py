@@ -17,11 +17,12 @@ from functools import cached_property
 import qrcode
 import qrcode.constants
 from escpos import capabilities
-from escpos.constants import QR_ECLEVEL_M, QR_MODEL_2
+from escpos.constants import QR_ECLEVEL_H, QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVEL_Q, QR_MODEL_2
 from escpos.magicencode import Encoder
 from escpos.printer import Dummy
 from PIL import Image
 
+from loket_protocol.qr import QR_ERROR_CORRECTION, QR_QUIET_ZONE, QRCODE_ERROR_CORRECTION
 from printer_drivers.base import Receipt
 from printer_drivers.errors import PrinterError, PrinterErrorKind
 from printer_drivers.receipt import height_factor, layout, width_factor
@@ -35,9 +36,13 @@ FONT_A_DOTS = 12  # font A is 12 x 24 dots on Epson and its clones
 # GS v 0 bands of at most 255 rows: the height then fits in one byte, which some
 # clone printers require.
 RASTER_BAND_ROWS = 255
-QR_MAX_MODULE_DOTS = 6  # 0.75 mm at 203 dpi: big enough for a cheap camera
+# 1 mm modules at 203 dpi: a pickup symbol (33 modules) with its quiet zone still fits
+# 58 mm paper, and a kiosk webcam reads far more faded, moving or distant receipts than
+# at 6 dots (benchmarks/qr_reading.py --styles, issue 16).
+QR_MAX_MODULE_DOTS = 8
 QR_MIN_MODULE_DOTS = 2
-QR_QUIET_MODULES = 4
+QR_QUIET_MODULES = QR_QUIET_ZONE
+_QR_LEVELS = {"L": QR_ECLEVEL_L, "M": QR_ECLEVEL_M, "Q": QR_ECLEVEL_Q, "H": QR_ECLEVEL_H}
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,7 @@ def render_raster(profile: EscposProfile, pages: Sequence[Image.Image], copies: 
 
 
 def _qr(out: Dummy, profile: EscposProfile, payload: str) -> None:
-    symbol = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    symbol = qrcode.QRCode(error_correction=QRCODE_ERROR_CORRECTION, border=0)
     symbol.add_data(payload)
     symbol.make(fit=True)
     modules = symbol.modules_count + 2 * QR_QUIET_MODULES
@@ -205,21 +210,32 @@ def _qr(out: Dummy, profile: EscposProfile, payload: str) -> None:
     out.ln()
     if profile.native_qr:
         out.set(align="center")
-        out.qr(payload, ec=QR_ECLEVEL_M, size=module_dots, model=QR_MODEL_2, native=True)
+        out.qr(
+            payload,
+            ec=_QR_LEVELS[QR_ERROR_CORRECTION],
+            size=module_dots,
+            model=QR_MODEL_2,
+            native=True,
+        )
         out.ln()
         out.set(align="left")
         return
     # The 58 mm class (POS-5890 and clones) has no QR command: send the symbol as a
     # raster image, centred by padding it to the paper width.
     image = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        error_correction=QRCODE_ERROR_CORRECTION,
         box_size=module_dots,
         border=QR_QUIET_MODULES,
     )
     image.add_data(payload)
     image.make(fit=True)
-    picture = image.make_image().get_image()
-    out.image(picture, impl="bitImageRaster", fragment_height=RASTER_BAND_ROWS, center=True)
+    symbol_image = image.make_image().get_image().convert("L")
+    # Centred here, on white: python-escpos's own centring is lost when it splits a
+    # symbol taller than one band (it crops the uncentred original to the paper width,
+    # and the crop pads with black: a bar beside the code).
+    picture = Image.new("L", (profile.width_dots, symbol_image.height), 255)
+    picture.paste(symbol_image, ((profile.width_dots - symbol_image.width) // 2, 0))
+    out.image(picture, impl="bitImageRaster", fragment_height=RASTER_BAND_ROWS)
 
 
 def _finish(out: Dummy, profile: EscposProfile, *, cut: bool) -> None:

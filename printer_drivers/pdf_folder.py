@@ -24,6 +24,7 @@ import qrcode
 import qrcode.constants
 from PIL import Image, ImageDraw, ImageFont
 
+from loket_protocol.qr import QR_QUIET_ZONE, QRCODE_ERROR_CORRECTION
 from printer_drivers.base import (
     Capabilities,
     Media,
@@ -242,7 +243,7 @@ def _draw(lines: list[LaidOutLine], qr_payload: str | None, width: int, cut: boo
     rows = [_draw_line(line, width) for line in lines]
     if qr_payload is not None:
         symbol = qrcode.QRCode(
-            error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=_QR_MODULE_DOTS, border=4
+            error_correction=QRCODE_ERROR_CORRECTION, box_size=_QR_MODULE_DOTS, border=QR_QUIET_ZONE
         )
         symbol.add_data(qr_payload)
         symbol.make(fit=True)

@@ -1,6 +1,7 @@
 """Type the code: for a resident whose QR will not scan, or a kiosk without a camera.
 
-The printed ticket shows the 8-character code and the 32-character secret in groups of
+The printed ticket shows the 8-character code and the 26-character secret (32 on tickets
+printed before issue 16) in groups of
 four; we rebuild the pickup payload from them and send it like a scan.
 """
 

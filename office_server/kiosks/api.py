@@ -21,7 +21,8 @@ from office_server.requests.schemas import RequestCreated, RequestIn
 router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
 
 PICKUP_SECRET_DOC = (
-    "The secret inside pickup_qr on its own (32 base32 characters), for the kiosk to print "  # noqa: S105
+    "The secret inside pickup_qr on its own (26 base32 characters; 32 for older requests), "  # noqa: S105
+    "for the kiosk to print "
     "readably beside the QR so a resident can type it in where a camera cannot read it. "
     "The server keeps only its hash and cannot show it again."
 )

@@ -42,7 +42,14 @@ from office_server.requests import lifecycle
 from office_server.requests import service as requests_service
 from office_server.requests.lifecycle import Status
 from office_server.requests.models import Channel, LetterRequest
-from office_server.security import SECRET_BYTES, matches_hash, new_api_key, new_id, sha256_hex
+from office_server.security import (
+    OLD_SECRET_BYTES,
+    SECRET_BYTES,
+    matches_hash,
+    new_api_key,
+    new_id,
+    sha256_hex,
+)
 
 
 def add(session: Session, *, name: str) -> tuple[KioskDevice, str]:
@@ -225,12 +232,17 @@ def _file_offline(
         outcome = "in_progress" if filed.status == Status.READY else _STATUS_OUTCOME[filed.status]
         return ScanResult("offline_request", outcome, text, text_en, filed)
     if filed is not None and not matches_hash(secret, filed.secret_hash):
-        # Filed with a secret this server cannot derive again (filed before derivation,
-        # or the server's key changed): the resident's ticket stays the only one.
-        refused = requests_service.already_filed()
-        return ScanResult(
-            "offline_request", "in_progress", refused.message, refused.message_en, filed
-        )
+        older = offline_pickup_secret(settings, key, size=OLD_SECRET_BYTES)
+        if matches_hash(older, filed.secret_hash):
+            secret = older  # filed before secrets became 128 bits: the ticket holds this one
+        else:
+            # Filed with a secret this server cannot derive again (filed before
+            # derivation, or the server's key changed): the resident's ticket stays the
+            # only one.
+            refused = requests_service.already_filed()
+            return ScanResult(
+                "offline_request", "in_progress", refused.message, refused.message_en, filed
+            )
     try:
         request, secret, replayed = requests_service.create(
             session,
@@ -279,21 +291,22 @@ def _file_offline(
     )
 
 
-def offline_pickup_secret(settings: Settings, key: str) -> str:
+def offline_pickup_secret(settings: Settings, key: str, *, size: int = SECRET_BYTES) -> str:
     """The pickup secret of the request an offline QR files: the same QR, the same secret.
 
     Whoever holds the offline QR can already file it at any kiosk and read the ticket
     off the screen, so deriving the secret from it grants nothing new; what it stops is a
     second scan (or a kiosk's retry after a lost answer) replacing the secret and voiding
     the ticket the resident holds. Keyed with the server's secret key, so the QR's content
-    alone (a NIK, a name) does not give the secret away. 160 bits, like `new_secret()`.
+    alone (a NIK, a name) does not give the secret away. 128 bits, like `new_secret()`
+    (160 before issue 16: ``size=OLD_SECRET_BYTES`` derives a ticket of then again).
     """
     digest = hmac.new(
         _server_key(settings),
         b"loket-desa offline pickup secret v1\x00" + key.encode("utf-8"),
         hashlib.sha256,
     ).digest()
-    return base64.b32encode(digest[:SECRET_BYTES]).decode("ascii").rstrip("=")
+    return base64.b32encode(digest[:size]).decode("ascii").rstrip("=")
 
 
 def _server_key(settings: Settings) -> bytes:

@@ -4,7 +4,8 @@
 (function () {
   "use strict";
   var s = location.hash.slice(1), f = document.getElementById("lookup"), b = document.getElementById("live");
-  if (!f || !b || !/^[A-Za-z2-7]{32}$/.test(s)) return;
+  // 26 characters (128 bits) since issue 16; tickets from before hold 32.
+  if (!f || !b || !/^[A-Za-z2-7]{26}(?:[A-Za-z2-7]{6})?$/.test(s)) return;
   var t = b.dataset, en = document.documentElement.lang === "en";
   f.secret.value = s.toUpperCase(); f.hidden = true; b.hidden = false;
   function el(tag, cls, text) {

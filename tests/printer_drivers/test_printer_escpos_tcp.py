@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import pytest
 from escpos_decoder import read_qr
 from escpos_emulator import EscposEmulator
 from sample_letter import VERIFY_PAYLOAD
 
+from loket_protocol.qr import QR_ERROR_CORRECTION
 from printer_drivers.base import PrinterState, Receipt, ReceiptLine
 from printer_drivers.errors import PrinterError, PrinterErrorKind
 from printer_drivers.escpos_backend import EscposPrinter
@@ -77,7 +79,7 @@ def test_receipt_on_80mm_prints_text_with_emphasis_and_a_native_qr(
     assert lines["Harap simpan struk ini"].underline
     assert paper.pictures == []
     [qr] = paper.qr_symbols
-    assert qr.payload == PICKUP and qr.error_correction == "M"
+    assert qr.payload == PICKUP and qr.error_correction == QR_ERROR_CORRECTION
     assert read_qr(qr.image) == [PICKUP]
     assert [cut.partial for cut in paper.cuts] == [True]
 
@@ -96,6 +98,25 @@ def test_receipt_on_58mm_sends_the_qr_as_a_raster_image(emulator: EscposEmulator
     assert paper.text[:3] == ["Kantor Desa", "Sukamaju", "Surat Keterangan Domisili"]
     assert all(len(text) <= 32 for text in paper.text)
     assert paper.cuts == []  # no cutter: fed past the tear bar instead
+
+
+def test_a_pickup_symbol_on_58mm_has_1mm_modules_centred_on_white(
+    emulator: EscposEmulator,
+) -> None:
+    # A real pickup payload, taller than one 255-row band: python-escpos's own centring
+    # would be lost when it splits the image (a black bar beside the code).
+    pickup = "HTTP://192.168.100.200:8000/S/K7M2QX9P#ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    result = escpos(emulator, profile="POS-5890").print_receipt(Receipt([], qr_payload=pickup))
+
+    assert result.completed
+    [picture] = emulator.paper().pictures
+    image = np.array(picture.image)
+    assert image.shape[1] == 384 and image.shape[0] > 255
+    dark_columns = np.flatnonzero((image < 128).any(axis=0))
+    left, right = dark_columns[0], 383 - dark_columns[-1]
+    assert abs(left - right) <= 8  # centred (to a module)
+    assert left >= 4 * 8 and right >= 4 * 8  # a quiet zone of 4 modules of 8 dots
+    assert read_qr(picture.image) == [pickup]
 
 
 def test_accented_names_use_the_code_page_and_the_rest_is_transliterated(

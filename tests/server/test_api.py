@@ -87,7 +87,7 @@ def test_file_request_and_follow_status_with_the_secret(client: TestClient) -> N
     assert created["status"] == "submitted"
     assert created["status_label"] == "Sedang Diperiksa"
     assert created["pickup_qr"].startswith("HTTP://DESA.TEST:8000/S/" + created["code"] + "#")
-    assert len(secret_of(created)) == 32  # 160 bits of base32
+    assert len(secret_of(created)) == 26  # 128 bits of base32
     assert factories.make_nik() not in created["pickup_qr"]
     status = client.get(
         f"/api/v1/requests/{created['code']}/status",

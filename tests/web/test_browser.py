@@ -379,3 +379,35 @@ def test_every_page_renders(
     finally:
         context.close()
     assert errors == []
+
+
+def test_a_pickup_qr_from_before_the_short_secret_opens_the_status_page(
+    browser: Any, web_server: RunningServer
+) -> None:
+    """Issue 16: a phone camera opening a ticket's QR with a 32-character secret."""
+    from sqlalchemy import select
+
+    from office_server.config import Settings
+    from office_server.database import Database
+    from office_server.requests.models import LetterRequest
+    from office_server.security import sha256_hex
+
+    created = web_server.file_request()
+    old_secret = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    db = Database(Settings(data_dir=web_server.data_dir, public_url=web_server.url))
+    try:
+        with db.session() as session:
+            row = session.scalars(
+                select(LetterRequest).where(LetterRequest.public_code == created["code"])
+            ).one()
+            row.secret_hash = sha256_hex(old_secret)  # as the server stored it then
+            session.commit()
+    finally:
+        db.dispose()
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    try:
+        page = context.new_page()
+        page.goto(f"{web_server.url.upper()}/S/{created['code']}#{old_secret}")
+        expect(page.locator("#status-label")).to_have_text("Sedang Diperiksa")
+    finally:
+        context.close()
