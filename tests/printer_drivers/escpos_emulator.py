@@ -107,6 +107,11 @@ class PrinterModel:
             return 0x12
         return 0x12 | (0x0C if self.paper_low else 0) | (0x60 if self.paper_out else 0)
 
+    def gs_r_waiting(self) -> bool:
+        """Whether a GS r query sits in the buffer behind work not yet done."""
+        with self._lock:
+            return any(command.name == "GS r" for command in self._pending)
+
     def _work(self) -> bytes:
         replies = bytearray()
         while self._pending and not (self.paper_out or self.cover_open or self.busy):

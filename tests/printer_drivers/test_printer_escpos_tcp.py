@@ -16,6 +16,7 @@ from printer_drivers.base import PrinterState, Receipt, ReceiptLine
 from printer_drivers.errors import PrinterError, PrinterErrorKind
 from printer_drivers.escpos_backend import EscposPrinter
 from printer_drivers.factory import printer_from_url
+from tests.support.waiting import HANG_GUARD, wait_until
 
 PICKUP = "LD1-P:7Q2M9XR4T8WZB3NK5D6F"
 
@@ -166,9 +167,11 @@ def test_a_stray_status_byte_while_printing_does_not_fail_a_good_job(
     emulator.busy = True  # still printing when the kiosk starts waiting for GS r
 
     def printer_side() -> None:
-        time.sleep(0.2)
+        # The stray byte arrives while the kiosk waits for GS r; the printer finishes
+        # only once the kiosk has checked the cover with a fresh query.
+        wait_until(emulator.gs_r_waiting, "the kiosk waiting for GS r")
         emulator.send_unasked(stray)
-        time.sleep(0.3)
+        wait_until(lambda: emulator.status_queries.count(1) >= 2, "a fresh status query")
         emulator.finish()
 
     helper = threading.Thread(target=printer_side)
@@ -211,12 +214,12 @@ def test_paper_running_out_mid_job_is_reported_and_the_rest_prints_on_reload(
 ) -> None:
     emulator.paper_out_after = 120
     receipt = Receipt([f"baris {n:02d} " + "x" * 30 for n in range(20)], cut=True)
-    started = time.monotonic()
+    # A timeout far beyond the test's: had the driver only waited it out, the kind would
+    # be TIMEOUT; PAPER_OUT means polling found it.
     with pytest.raises(PrinterError) as stopped:
-        escpos(emulator, profile="TM-T88V").print_receipt(receipt, timeout=10)
+        escpos(emulator, profile="TM-T88V").print_receipt(receipt, timeout=10 * HANG_GUARD)
     assert stopped.value.kind is PrinterErrorKind.PAPER_OUT
     assert "during the job" in str(stopped.value)
-    assert time.monotonic() - started < 3  # found by polling, not by waiting out the timeout
     assert len(emulator.paper().text) < 20
 
     emulator.load_paper()
@@ -244,7 +247,7 @@ def test_a_printer_that_never_finishes_times_out_on_time(emulator: EscposEmulato
         printer.print_receipt(TICKET, timeout=1.5)
     elapsed = time.monotonic() - started
     assert late.value.kind is PrinterErrorKind.TIMEOUT
-    assert 1.0 < elapsed < 2.5  # the timeout, not the 30 s default
+    assert 1.0 < elapsed < 30  # the job's timeout, not the 30 s default
 
 
 def test_a_printer_without_status_replies_prints_unconfirmed(emulator: EscposEmulator) -> None:
@@ -266,12 +269,11 @@ def test_a_printer_without_gs_r_is_remembered_as_unconfirmable(emulator: EscposE
     printer.confirm_wait = 0.3
     first = printer.print_receipt(TICKET)
     assert not first.completed and "GS r" in first.detail
-    started = time.monotonic()
+    printer.confirm_wait = 10 * HANG_GUARD  # a second wait would hang the test
     second = printer.print_receipt(TICKET)
     assert not second.completed
-    assert time.monotonic() - started < 0.3  # no second wait
     emulator.wait_for_connections(2)
-    assert emulator.gs_r_queries == 1
+    assert emulator.gs_r_queries == 1  # the second job did not ask again
     assert len(emulator.paper().qr_symbols) == 2
 
 
@@ -286,7 +288,7 @@ def test_an_unreachable_printer_is_offline_quickly() -> None:
         printer.print_receipt(TICKET)
     assert offline.value.kind is PrinterErrorKind.OFFLINE
     assert "tidak dapat dihubungi" in offline.value.message_id
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 30  # refused at once, not the 30 s job timeout
 
 
 def test_jobs_from_two_threads_do_not_interleave(emulator: EscposEmulator) -> None:
