@@ -124,7 +124,7 @@ def test_a_queue_that_stops_is_reported_and_our_job_cancelled(
         printer.print_pdf(letter_pdf)
     assert refused.value.kind is PrinterErrorKind.OFFLINE
     assert refused.value.job_id is None
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 20  # at once, not behind the 60 s job timeout
     cups.run("cupsenable", cups.stop_queue)
 
 
@@ -137,7 +137,7 @@ def test_a_device_cups_will_retry_later_fails_now_and_the_job_is_cancelled(
         printer.print_pdf(letter_pdf)
     assert failed.value.kind is PrinterErrorKind.OFFLINE
     assert "retry later: The printer is not responding." in str(failed.value)
-    assert time.monotonic() - started < 20  # not the 60 s timeout
+    assert time.monotonic() - started < 45  # not the 60 s timeout
     # Cancelled, so CUPS's next retry cannot print it behind the resident's back.
     assert cups.run("lpstat", "-o", cups.retry_queue).stdout.strip() == ""
 

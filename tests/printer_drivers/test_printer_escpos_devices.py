@@ -286,7 +286,7 @@ def test_a_device_that_blocks_for_ever_cannot_hang_the_kiosk(tmp_path: Path) -> 
     with pytest.raises(PrinterError) as stuck:
         printer.print_receipt(RECEIPT, timeout=0.5)
     assert stuck.value.kind is PrinterErrorKind.TIMEOUT
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 10  # its 0.5 s timeout, not for ever
     # A second job waits for the stuck one (one session per device at a time).
     with pytest.raises(PrinterError) as busy:
         printer.print_receipt(RECEIPT, timeout=0.3)
