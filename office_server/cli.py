@@ -137,6 +137,7 @@ def cmd_add_kiosk(args: argparse.Namespace) -> int:
 
 
 def cmd_import_residents(args: argparse.Namespace) -> int:
+    from office_server import models  # noqa: F401 - the audit table's links need every table
     from office_server.residents import service as residents
 
     try:
