@@ -131,6 +131,7 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("kiosk.py", ["--cycles", "1000"], kiosk_figures),
     ("fuzz_memory.py", ["--requests", "3000"], fuzz_figures),
     ("install_upgrade.py", ["--letters", "100"], install_figures),
+    ("register_import.py", ["--residents", "5000"], install_figures),
 ]
 
 QUICK = {
@@ -138,6 +139,7 @@ QUICK = {
     "server_load.py": ["--seconds", "2"],
     "fuzz_memory.py": ["--requests", "300"],
     "install_upgrade.py": ["--letters", "10"],
+    "register_import.py": ["--residents", "500"],
 }
 
 
