@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Annotated
 
@@ -98,8 +99,6 @@ async def send_test(
     request: Request, session: ReadSession, admin: AdminUser, _: CsrfChecked
 ) -> Response:
     """Sends one message now and says what happened (the gateway call has a timeout)."""
-    import re
-
     form = await request.form()
     number = str(form.get("test_phone", "")).replace(" ", "").replace("-", "")
     if not re.match(TEST_NUMBER_PATTERN, number):

@@ -158,7 +158,7 @@ def test_operator_finds_reads_and_corrects_a_resident(
     fields.pop("birth_date")  # left out: kept as it is
     saved = client.post(f"/operator/penduduk/{rid}", data=fields)
     assert saved.status_code == 200 and "Tersimpan" in saved.text
-    assert "Guru Honorer" in saved.text and "diperbaiki: occupation" in saved.text
+    assert "Guru Honorer" in saved.text and "diperbaiki: Pekerjaan" in saved.text
     with sqlite_db.session(write=False) as s:
         events = s.scalars(
             select(AuditEvent)
