@@ -271,6 +271,8 @@ def opt_out(session: Session, *, stop_token: str) -> bool:
 
 
 def is_opted_out(session: Session, *, phone: str) -> bool:
+    if not phone:
+        return False
     return session.scalar(select(OptOut.id).where(OptOut.phone == international(phone))) is not None
 
 
@@ -283,6 +285,23 @@ def recent(session: Session, *, limit: int = 30) -> list[OutboxMessage]:
     return list(
         session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit))
     )
+
+
+def for_request(session: Session, *, request_id: int) -> list[OutboxMessage]:
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.request_id == request_id)
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+EVENT_LABELS = {
+    "needs_correction": "perlu perbaikan",
+    "ready": "siap diambil",
+    "rejected": "ditolak",
+}
 
 
 def opt_outs(session: Session) -> list[OptOut]:

@@ -287,3 +287,20 @@ def test_admin_sets_the_channel_and_sends_a_test_message(client: TestClient) -> 
             "/admin/notifikasi/uji", data={"csrf_token": csrf, "test_phone": "081234567890"}
         )
         assert "Pesan uji gagal" in failed.text and "503" in failed.text
+
+
+def test_the_operator_sees_the_messages_and_the_opt_out_on_the_request(
+    sqlite_db: Database, client: TestClient
+) -> None:
+    with fake_gateway() as gateway:
+        _configure(sqlite_db, gateway)
+        request_id = _file(sqlite_db, 1)
+        _act(sqlite_db, request_id, "ask_correction", "Foto KTP kurang jelas")
+        login(client, "operator")
+        page = client.get(f"/operator/permohonan/{request_id}")
+        assert "perlu perbaikan: Menunggu dikirim" in page.text
+        (message,) = _outbox(sqlite_db)
+        client.post(f"/berhenti/{message.stop_token}")
+        page = client.get(f"/operator/permohonan/{request_id}")
+        assert "Pemohon memilih berhenti menerima pesan." in page.text
+        assert "perlu perbaikan: Tidak dikirim" in page.text
