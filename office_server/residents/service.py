@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from office_server.audit import service as audit
+from office_server.audit.models import AuditEvent
 from office_server.audit.service import Actor
 from office_server.errors import NotFound, ValidationFailed
 from office_server.residents import codes
@@ -251,15 +252,15 @@ def correct(
 
 def history(session: Session, *, resident_id: int) -> list[dict[str, Any]]:
     """What happened to a resident's row: imports that changed it, corrections, reads."""
-    from office_server.audit.models import AuditEvent
 
     events = session.scalars(
         select(AuditEvent)
         .where(
-            AuditEvent.action.in_(("resident_import_update", "resident_correct", "resident_view"))
+            AuditEvent.action.in_(("resident_import_update", "resident_correct", "resident_view")),
+            AuditEvent.details["resident_id"].as_integer() == resident_id,
         )
         .order_by(AuditEvent.id.desc())
-        .limit(2000)
+        .limit(50)
     )
     return [
         {
@@ -269,8 +270,7 @@ def history(session: Session, *, resident_id: int) -> list[dict[str, Any]]:
             "fields": e.details.get("fields", []),
         }
         for e in events
-        if e.details.get("resident_id") == resident_id
-    ][:50]
+    ]
 
 
 def birth_date_text(value: date) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,6 +24,7 @@ from office_server.notifications.models import OutboxMessage
 from office_server.requests import service as requests_service
 from office_server.requests.models import Channel
 from tests.server.helpers import OPERATOR, operator
+from tests.server.test_cli_and_settings import loket
 from tests.support import factories
 from tests.support.gateway import FakeGateway, fake_gateway
 from tests.web.test_admin_pages import login
@@ -304,3 +306,11 @@ def test_the_operator_sees_the_messages_and_the_opt_out_on_the_request(
         page = client.get(f"/operator/permohonan/{request_id}")
         assert "Pemohon memilih berhenti menerima pesan." in page.text
         assert "perlu perbaikan: Tidak dikirim" in page.text
+
+
+def test_loket_notify_run_once(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert loket(data, "migrate").returncode == 0
+    once = loket(data, "notify", "run", "--once")
+    assert once.returncode == 0, once.stderr
+    assert once.stdout.strip() == "0 sent, 0 to retry"

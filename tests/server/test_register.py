@@ -14,6 +14,7 @@ from office_server.audit.models import AuditEvent
 from office_server.database import Database
 from office_server.residents import service as residents
 from office_server.residents.models import Resident
+from tests.server.helpers import OPERATOR
 from tests.server.test_cli_and_settings import loket
 from tests.support.factories import make_nik
 from tests.support.register_files import resident_row, write_opensid_xlsx
@@ -115,6 +116,16 @@ def test_csv_register_on_both_databases_and_the_cli_dry_run(db: Database, tmp_pa
         assert (budi.shdk, budi.religion, budi.marital_status, budi.dusun) == (
             "KEPALA KELUARGA", "ISLAM", "KAWIN", "KRAJAN",
         )  # fmt: skip
+    with db.unit_of_work() as s:
+        assert budi is not None
+        changed = residents.correct(
+            s, resident_id=budi.id, changes={"occupation": "Guru", "rt": "002"}, actor=OPERATOR
+        )
+    assert changed == ["occupation"]
+    with db.session(write=False) as s:
+        (event,) = residents.history(s, resident_id=budi.id)
+        assert (event["action"], event["fields"]) == ("resident_correct", ["occupation"])
+        assert residents.history(s, resident_id=budi.id + 1) == []
 
 
 def test_cli_import_dry_run_reports_lines_and_counts_never_a_nik(tmp_path: Path) -> None:
