@@ -152,6 +152,7 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("qr_reading.py", ["--per-kind", "12"], qr_reading_figures),
     ("fuzz_memory.py", ["--requests", "3000"], fuzz_figures),
     ("install_upgrade.py", ["--letters", "100"], install_figures),
+    ("register_import.py", ["--residents", "5000"], install_figures),
 ]
 
 QUICK = {
@@ -160,6 +161,7 @@ QUICK = {
     "server_load.py": ["--seconds", "2"],
     "fuzz_memory.py": ["--requests", "300"],
     "install_upgrade.py": ["--letters", "10"],
+    "register_import.py": ["--residents", "500"],
 }
 
 

@@ -158,17 +158,45 @@ def cmd_add_kiosk(args: argparse.Namespace) -> int:
 
 
 def cmd_import_residents(args: argparse.Namespace) -> int:
+    from office_server import models  # noqa: F401 - the audit table's links need every table
     from office_server.residents import service as residents
 
     try:
-        with unit_of_work() as session:
-            report = residents.import_csv(session, path=Path(args.csv))
+        with unit_of_work(write=not args.dry_run) as session:
+            report = residents.import_file(session, path=Path(args.file), dry_run=args.dry_run)
     except (ValueError, OSError) as exc:
         raise CommandFailed(str(exc)) from exc
-    print(f"{report.added} added, {report.updated} updated, {len(report.rejected or [])} rejected.")
-    for line, message in report.rejected or []:
+    # Counts, line numbers and field names only: never a NIK or a name.
+    if args.dry_run:
+        print("Dry run: nothing written.")
+    print(
+        f"{report.added} added, {report.updated} updated, {len(report.rejected)} rejected, "
+        f"{report.unchanged} unchanged, {report.skipped} skipped (died or moved away)."
+    )
+    for name, count in sorted(report.changed_fields.items()):
+        print(f"  changed {name}: {count}")
+    for line, message in report.rejected:
         print(f"  line {line}: {message}")
     return 0
+
+
+def cmd_notify_run(args: argparse.Namespace) -> int:
+    from office_server import notifier
+
+    db = _db()
+    try:
+        while True:
+            result = notifier.run_once(db, get_settings())
+            print(
+                f"{result.sent} sent, {result.failed} to retry"
+                + (", daily cap reached" if result.capped else ""),
+                flush=True,
+            )
+            if args.once:
+                return 0
+            threading.Event().wait(notifier.INTERVAL_SECONDS)
+    finally:
+        db.dispose()
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -295,6 +323,10 @@ def cmd_server(args: argparse.Namespace) -> int:
     from office_server import housekeeping
 
     housekeeping.start(app.state.db, settings)
+    from office_server import notifier
+
+    # Messages to residents leave from their own thread: a slow gateway slows no page.
+    notifier.start(app.state.db, settings)
     from office_server import sdnotify
 
     # Under systemd (Type=notify): READY=1 once it answers, then the watchdog's pings.
@@ -366,9 +398,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key-file", help="write the key to this file (mode 600) instead")
     p.set_defaults(func=cmd_add_kiosk)
 
-    p = sub.add_parser("import-residents", help="import the village register from CSV")
-    p.add_argument("csv")
+    p = sub.add_parser(
+        "import-residents", help="import the village register (OpenSID xlsx export or CSV)"
+    )
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     p.set_defaults(func=cmd_import_residents)
+
+    p = sub.add_parser("notify", help="messages to residents (WhatsApp/SMS gateway)")
+    notify = p.add_subparsers(dest="notify_command", required=True)
+    p = notify.add_parser("run", help="send due messages from the outbox, every 15 s")
+    p.add_argument("--once", action="store_true", help="one pass, then exit")
+    p.set_defaults(func=cmd_notify_run)
 
     p = sub.add_parser("backup", help="write a consistent backup (database + archive) to FILE")
     p.add_argument("file")

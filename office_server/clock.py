@@ -3,7 +3,8 @@ calendar (WIB by default), not the server's time zone, which is often UTC."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -17,3 +18,18 @@ def local_tz() -> ZoneInfo:
 
 def today_local() -> date:
     return datetime.now(local_tz()).date()
+
+
+# The wall clock as something to pass in: the notification sender's backoff and daily cap
+# take it as an argument, so a test moves time by an hour instead of waiting for it.
+WallClock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_day_start(moment: datetime) -> datetime:
+    """The start (in UTC) of the office's local day that holds `moment`."""
+    local = moment.astimezone(local_tz())
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)

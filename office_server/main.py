@@ -32,6 +32,7 @@ from office_server.middleware import (
     PageHeaders,
     inline_script_policy,
 )
+from office_server.notifications import pages as notifications_pages
 from office_server.operators import api as operators_api
 from office_server.operators import pages as operators_pages
 from office_server.queue import api as queue_api
@@ -41,6 +42,7 @@ from office_server.requests import api as requests_api
 from office_server.requests import counter_pages
 from office_server.requests import operator_pages as request_desk_pages
 from office_server.requests import pages as requests_pages
+from office_server.residents import pages as residents_pages
 from office_server.templating import STATIC_DIR
 from office_server.village import pages as village_pages
 from office_server.village import service as village_service
@@ -70,6 +72,9 @@ PAGE_ROUTERS = (
     letter_types_pages.admin_router,
     kiosks_pages.admin_router,
     queue_pages.router,
+    notifications_pages.router,
+    notifications_pages.admin_router,
+    residents_pages.router,
     pwa.router,
 )
 

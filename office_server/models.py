@@ -4,6 +4,7 @@ from office_server.audit.models import AuditEvent
 from office_server.kiosks.models import KioskClaim, KioskDevice
 from office_server.letter_types.models import LetterType
 from office_server.letters.models import Letter
+from office_server.notifications.models import NotificationSettings, OptOut, OutboxMessage
 from office_server.operators.models import Operator, OperatorSession
 from office_server.queue.models import QueueTicket
 from office_server.requests.models import LetterRequest
@@ -19,8 +20,11 @@ __all__ = [
     "Letter",
     "LetterRequest",
     "LetterType",
+    "NotificationSettings",
     "Operator",
     "OperatorSession",
+    "OptOut",
+    "OutboxMessage",
     "QueueTicket",
     "Resident",
     "SequenceCounter",

@@ -34,6 +34,7 @@ EDGE = (
     "templating",
     "pwa",
     "housekeeping",
+    "notifier",  # the outbox sender thread / `loket notify run`, like housekeeping
     "backup",  # `loket backup/restore`: every table and the archive, like the CLI
     "nightly_backup",  # the backup timer's steps, over `backup`
     "doctor",  # `loket doctor`: reads every part of the install, like the CLI
@@ -56,6 +57,7 @@ DOMAIN_RANK = (
     "residents",
     "operators",
     "village",
+    "notifications",
     "queue",
     "letter_types",
     "requests",

@@ -16,6 +16,7 @@ from office_server.audit import service as audit
 from office_server.audit.service import Actor
 from office_server.database import utcnow
 from office_server.errors import InvalidTransition
+from office_server.notifications import service as notifications
 from office_server.requests.models import LetterRequest
 
 
@@ -156,5 +157,13 @@ def apply(
         from_status=current,
         to_status=action.target,
         reason=reason,
+    )
+    # In this same transaction: the resident hears of it exactly when the change is kept.
+    notifications.enqueue(
+        session,
+        request_id=request.id,
+        public_code=request.public_code,
+        phone=request.phone,
+        event=action.target,
     )
     return request

@@ -31,6 +31,7 @@ from office_server.error_handlers import PageRefused
 from office_server.errors import DomainError, ValidationFailed
 from office_server.letter_types import service as letter_types
 from office_server.letters import service as letters
+from office_server.notifications import service as notifications
 from office_server.operators.models import Operator, Role
 from office_server.queue import service as queue
 from office_server.requests import lifecycle
@@ -214,6 +215,11 @@ def _request_page(
             "buttons": ACTION_BUTTONS,
             "reasons": {a: lifecycle.ACTIONS[a].needs_reason for a in ACTION_BUTTONS},
             "history": audit.history(session, request_id=req.id),
+            # The operator sees whether the resident heard back, or asked for no messages.
+            "messages": notifications.for_request(session, request_id=req.id),
+            "opted_out": notifications.is_opted_out(session, phone=req.phone or ""),
+            "message_status": notifications.STATUS_LABELS,
+            "message_event": notifications.EVENT_LABELS,
             "action_label": action_label,
             "editable": req.status in (Status.SUBMITTED, Status.NEEDS_CORRECTION, Status.DRAFT),
             "is_operator": me.has_role(Role.OPERATOR),

@@ -9,7 +9,7 @@ from office_server.database import Base, UTCDateTime, utcnow
 
 
 class Resident(Base):
-    """A row of the village register (imported from CSV), used to pre-fill and check NIK."""
+    """A row of the village register (OpenSID export or CSV), used to check NIK and fill letters."""
 
     __tablename__ = "residents"
 
@@ -24,4 +24,11 @@ class Resident(Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     rt: Mapped[str] = mapped_column(String(4), default="")
     rw: Mapped[str] = mapped_column(String(4), default="")
+    dusun: Mapped[str] = mapped_column(String(80), default="")
+    no_kk: Mapped[str] = mapped_column(String(16), default="")
+    # Status hubungan dalam keluarga (KEPALA KELUARGA, ISTRI, ANAK, ...), as on the KK.
+    shdk: Mapped[str] = mapped_column(String(40), default="")
+    marital_status: Mapped[str] = mapped_column(String(30), default="")
+    education: Mapped[str] = mapped_column(String(60), default="")
+    citizenship: Mapped[str] = mapped_column(String(30), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
