@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     sign_letters: bool = True
     # The village's time zone: WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura).
     timezone: str = "Asia/Jakarta"
+    # The regency hub (docs/DESIGN.md, "The regency"). Unset: no relay runs and the village
+    # works alone; the outbox still fills. The credentials file is what
+    # `loket hub add-village` printed; LOKET_HUB_URL overrides the address written in it.
+    hub_url: str | None = None
+    hub_credentials: Path | None = None
+    # Events per publish round, and the longest wait between tries while the hub is away.
+    sync_batch: int = 200
+    sync_retry_max_seconds: float = 30.0
 
     _secret: str | None = PrivateAttr(default=None)
 
@@ -95,6 +103,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'loket.sqlite3').resolve()}"
+
+    @property
+    def hub_configured(self) -> bool:
+        return self.hub_credentials is not None
 
     @property
     def archive_dir(self) -> Path:

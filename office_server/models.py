@@ -9,6 +9,7 @@ from office_server.queue.models import QueueTicket
 from office_server.requests.models import LetterRequest
 from office_server.residents.models import Resident
 from office_server.sequences import SequenceCounter
+from office_server.sync.models import OutboxEvent, RegencyAnnouncement
 from office_server.village.models import Announcement, VillageProfile
 
 __all__ = [
@@ -21,7 +22,9 @@ __all__ = [
     "LetterType",
     "Operator",
     "OperatorSession",
+    "OutboxEvent",
     "QueueTicket",
+    "RegencyAnnouncement",
     "Resident",
     "SequenceCounter",
     "VillageProfile",
