@@ -24,12 +24,12 @@ def binary() -> str:
 
 def start(settings: HubSettings, config: Path, *, log_file: Path) -> subprocess.Popen[bytes]:
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    out = open(log_file, "ab")  # noqa: SIM115 - the child keeps it
-    return subprocess.Popen(
-        [binary(), "-c", str(config), "-P", str(settings.nats_dir / "nats-server.pid")],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
+    with open(log_file, "ab") as out:  # the child keeps its own copy
+        return subprocess.Popen(
+            [binary(), "-c", str(config), "-P", str(settings.nats_dir / "nats-server.pid")],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def reload(settings: HubSettings) -> bool:

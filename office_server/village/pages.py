@@ -14,6 +14,7 @@ from office_server.error_handlers import PageRefused
 from office_server.errors import ValidationFailed
 from office_server.letter_types import service as letter_types
 from office_server.operators.models import Operator
+from office_server.sync import outbox
 from office_server.templating import render
 from office_server.village import service as village
 
@@ -30,6 +31,7 @@ def home(request: Request, session: ReadSession) -> Response:
             "village": village.get_profile(session),
             "types": letter_types.catalog(session),
             "announcements": village.published_announcements(session),
+            "regency_announcements": outbox.regency_announcements(session),
         },
     )
 
