@@ -12,6 +12,7 @@ envelope claiming another village is refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -158,12 +159,27 @@ def _project(session: Session, village: Village, event: events.Event) -> None:
 async def run(
     db: HubDatabase, js: JetStreamContext, stop: asyncio.Event, counts: IngestCounts
 ) -> None:
+    """Until `stop`. A failed round (the connection dropped during a config reload, the
+    database away) is logged by type and tried again; its messages were not acknowledged,
+    so JetStream delivers them again."""
     sub = await js.pull_subscribe_bind(subjects.HUB_CONSUMER, stream=subjects.UP_STREAM)
     while not stop.is_set():
         try:
             messages = await sub.fetch(batch=FETCH_BATCH, timeout=FETCH_WAIT_SECONDS)
-        except nats.errors.TimeoutError:
+        except (nats.errors.TimeoutError, TimeoutError):
+            continue  # nothing came (or a reload cut the fetch short)
+        except Exception as exc:
+            log.warning("ingest fetch failed: %s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=0.5)
             continue
-        await asyncio.to_thread(store_batch, db, messages, counts)
+        try:
+            await asyncio.to_thread(store_batch, db, messages, counts)
+        except Exception as exc:
+            log.warning("ingest store failed: %s", type(exc).__name__)
+            for message in messages:
+                with contextlib.suppress(Exception):
+                    await message.nak(delay=1)
+            continue
         for message in messages:
             await message.ack()

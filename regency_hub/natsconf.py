@@ -20,6 +20,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+import bcrypt
+
 from loket_protocol import subjects
 from regency_hub.certs import ensure_tls
 from regency_hub.config import HubSettings
@@ -69,7 +71,8 @@ def village_permissions(kode_desa: str) -> dict[str, object]:
 def render(settings: HubSettings, villages: list[VillageUser]) -> str:
     """The server config (JSON is valid nats-server config syntax)."""
     _ca, cert, key = ensure_tls(settings.nats_dir / "tls", settings.tls_names.split(","))
-    users: list[dict[str, object]] = [{"user": HUB_USER, "password": hub_password(settings)}]
+    hub_hash = bcrypt.hashpw(hub_password(settings).encode(), bcrypt.gensalt(10)).decode()
+    users: list[dict[str, object]] = [{"user": HUB_USER, "password": hub_hash}]
     users += [
         {
             "user": v.user,

@@ -173,7 +173,7 @@ class Relay:
                 name = type(exc).__name__
                 self.counts.rounds_failed += 1
                 self.counts.errors[name] = self.counts.errors.get(name, 0) + 1
-                log.info("hub link: %s; next try in %.1f s", name, delay)
+                log.warning("hub link: %s; next try in %.1f s", name, delay)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
                 delay = min(delay * 2, self.retry_max_seconds)

@@ -62,7 +62,11 @@ def hub_settings(hub: Hub) -> HubSettings:
 
 
 def drained(db: Database, hub: Hub, kode: str, total: int) -> bool:
-    return outbox_counts(db)[1] == 0 and stored(hub, kode)[0] >= total
+    waiting, at_hub = outbox_counts(db)[1], stored(hub, kode)[0]
+    if hub.proc is not None and hub.proc.poll() is not None:
+        raise AssertionError("the hub exited")
+    print(f"outbox waiting {waiting}, at the hub {at_hub} of {total}")
+    return waiting == 0 and at_hub >= total
 
 
 def test_a_week_without_the_hub_loses_nothing_and_doubles_nothing(
