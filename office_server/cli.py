@@ -241,6 +241,12 @@ def cmd_sync_run(_: argparse.Namespace) -> int:
         asyncio.run(main())
     finally:
         db.dispose()
+        c = relay.counts
+        print(
+            f"relay stopped: published {c.published}, duplicates {c.duplicates}, "
+            f"received {c.received}, failed rounds {c.rounds_failed}, connections {c.connected}",
+            flush=True,
+        )
     return 0
 
 

@@ -21,7 +21,7 @@ from tests.sync.village import file_requests, outbox_counts
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-EVENTS = int(os.environ.get("LOKET_BAD_LINK_EVENTS", "300"))
+EVENTS = int(os.environ.get("LOKET_BAD_LINK_EVENTS", "150"))
 
 
 def wait_while_progressing(measure: object, done: object, what: str) -> None:

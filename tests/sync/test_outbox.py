@@ -101,3 +101,32 @@ def test_every_outbox_row_reads_back_as_an_event(village_db: Database) -> None:
         file_request(session)
     for kind, data in _kinds(village_db):
         assert events.data_from_dict(kind, data)
+
+
+def test_the_day_summary_goes_up_once_with_counts_only(village_db: Database) -> None:
+    from office_server import housekeeping
+    from office_server.clock import today_local
+    from office_server.config import Settings
+    from office_server.letters import stats
+
+    with village_db.unit_of_work() as session:
+        file_request(session)
+        file_request(session, serial=2)
+    with village_db.unit_of_work() as session:
+        assert stats.record_day_summary(session, day=today_local())
+        assert not stats.record_day_summary(session, day=today_local())
+    housekeeping.run_once(village_db, Settings(data_dir=village_db.settings.data_dir))
+    housekeeping.run_once(village_db, Settings(data_dir=village_db.settings.data_dir))
+    days = [data for kind, data in _kinds(village_db) if kind == "queue.day"]
+    assert len(days) == 2  # today's (asked twice) and yesterday's (the chore, twice)
+    today = next(d for d in days if d["day"] == today_local().isoformat())
+    assert today["requests_filed"] == 2
+    assert set(today) == {
+        "day",
+        "tickets_taken",
+        "tickets_called",
+        "requests_filed",
+        "letters_issued",
+        "picked_up",
+        "picked_up_at_kiosk",
+    }
