@@ -10,7 +10,13 @@ import pytest
 from office_server.config import Settings
 from office_server.database import Database
 from tests.support import databases
-from tests.sync.harness import Hub, running_hub
+from tests.sync.harness import Hub, running_hub, stop_relays
+
+
+@pytest.fixture(autouse=True)
+def _no_relay_left_behind() -> Iterator[None]:
+    yield
+    stop_relays()
 
 
 @pytest.fixture(scope="module")

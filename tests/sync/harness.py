@@ -22,6 +22,9 @@ from tests.support import databases
 from tests.support.waiting import wait_until
 
 BIN = Path(sys.executable).parent
+# Every relay a test started; the sync conftest stops those still running after each test,
+# so a failing test leaves no relay behind.
+RELAYS: list[subprocess.Popen[bytes]] = []
 
 
 def free_port() -> int:
@@ -168,6 +171,16 @@ def start_relay(
     env = village_env(data_dir, credentials, url=url)
     env["LOKET_SYNC_BATCH"] = str(batch)
     with open(data_dir / "relay.log", "ab") as log:  # the child keeps its own copy
-        return subprocess.Popen(
+        relay = subprocess.Popen(
             [str(BIN / "loket"), "sync", "run"], env=env, stdout=log, stderr=log
         )
+    RELAYS.append(relay)
+    return relay
+
+
+def stop_relays() -> None:
+    while RELAYS:
+        relay = RELAYS.pop()
+        if relay.poll() is None:
+            relay.kill()
+        relay.wait(timeout=60)

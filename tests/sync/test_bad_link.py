@@ -15,7 +15,7 @@ import pytest
 from tests.support.waiting import wait_until
 from tests.sync.badlink import DelayProxy, NoNamespaces, bad_link
 from tests.sync.conftest import make_village
-from tests.sync.harness import BIN, running_hub, village_env
+from tests.sync.harness import BIN, RELAYS, running_hub, village_env
 from tests.sync.test_transport import stored, stream_messages
 from tests.sync.village import file_requests, outbox_counts
 
@@ -63,6 +63,7 @@ def test_every_event_arrives_once_over_a_lossy_slow_delayed_link(
                     stdout=log,
                     stderr=log,
                 )
+            RELAYS.append(relay)
             try:
                 wait_while_progressing(
                     lambda: (outbox_counts(db)[1], stored(hub, kode)[0]),
