@@ -41,6 +41,7 @@ log = logging.getLogger("loket.sync")
 PUBLISH_TIMEOUT_SECONDS = 20.0
 PULL_WAIT_SECONDS = 1.0
 PULL_BATCH = 20
+CLOSE_TIMEOUT_SECONDS = 5.0
 LINK_ERRORS: tuple[type[BaseException], ...] = (
     nats.errors.Error,
     nats.js.errors.Error,
@@ -163,11 +164,22 @@ class Relay:
         return applied
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until `stop`: connect, push and pull; after a failure wait (doubling, capped)."""
+        """Until `stop`: connect, push and pull; after a failure wait (doubling, capped).
+
+        `stop` ends a round at once, whatever it awaits: the round is cancelled (a row
+        published but not yet marked sent is sent again next time, and deduplicated)."""
         delay = 0.2
+        stopped = asyncio.create_task(stop.wait())
         while not stop.is_set():
+            round_ = asyncio.create_task(self._session(stop))
+            await asyncio.wait({round_, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not round_.done():
+                round_.cancel()
+                with contextlib.suppress(asyncio.CancelledError, *LINK_ERRORS):
+                    await round_
+                break
             try:
-                await self._session(stop)
+                round_.result()
                 delay = 0.2
             except LINK_ERRORS as exc:
                 name = type(exc).__name__
@@ -177,6 +189,7 @@ class Relay:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
                 delay = min(delay * 2, self.retry_max_seconds)
+        stopped.cancel()
 
     async def _session(self, stop: asyncio.Event) -> None:
         nc = await self.connect()
@@ -193,8 +206,10 @@ class Relay:
                 # Also the idle pause: the fetch waits up to PULL_WAIT_SECONDS for messages.
                 await self.pull(sub)
         finally:
-            with contextlib.suppress(*LINK_ERRORS):
-                await nc.close()
+            # Bounded: closing a TLS connection whose peer vanished can wait forever for
+            # a close_notify that never comes.
+            with contextlib.suppress(*LINK_ERRORS, asyncio.TimeoutError):
+                await asyncio.wait_for(nc.close(), timeout=CLOSE_TIMEOUT_SECONDS)
 
 
 def start_in_thread(db: Database, settings: Settings) -> threading.Event:

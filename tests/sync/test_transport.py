@@ -318,3 +318,27 @@ def test_a_regency_announcement_reaches_the_public_page_once(
     with TestClient(app) as client:
         page = client.get("/")
     assert "Pengumuman kabupaten" in page.text and "Pelayanan KTP keliling" in page.text
+
+
+def test_a_relay_stops_at_once_when_told_even_on_a_silent_link(
+    hub: Hub, sqlite_template: Path, tmp_path: Path
+) -> None:
+    """A link that accepts and then says nothing (a captive portal, a dead modem): the
+    relay waits on it, yet SIGTERM ends it and it reports what it did."""
+    import socket
+
+    credentials = hub.add_village("36.04.01.2007", "Desa Sunyi")
+    settings, db = make_village(sqlite_template, tmp_path / "village")
+    file_requests(db, 3)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        relay = start_relay(settings.data_dir, credentials, url=f"tls://127.0.0.1:{port}")
+        log = settings.data_dir / "relay.log"
+        connection, _ = wait_until(silent.accept, "the relay to connect to the silent link")
+        with connection:
+            relay.send_signal(signal.SIGTERM)
+            assert relay.wait(timeout=60) == 0
+    assert b"relay stopped: published 0" in log.read_bytes()
+    assert outbox_counts(db) == (3, 3)
