@@ -21,7 +21,7 @@ from typing import Any
 import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -52,108 +52,180 @@ def _token_of(subject: str) -> str:
 
 
 def store_batch(db: HubDatabase, messages: list[Msg], counts: IngestCounts) -> None:
+    """One transaction for the batch: the events in one multi-row insert that skips known
+    ids, then the projections of the new ones, statement by statement in order."""
     with db.unit_of_work() as session:
         villages = _villages_by_token(session)
+        accepted: list[tuple[Village, events.Event | events.UnknownEvent, int]] = []
         for message in messages:
-            village = villages.get(_token_of(message.subject))
+            token = _token_of(message.subject)
+            village = villages.get(token)
             try:
                 event = events.decode(message.data)
             except events.BadEvent:
                 counts.refused += 1
                 continue
-            if village is None or subjects.village_token(event.village) != _token_of(
-                message.subject
-            ):
+            if village is None or not _same_village(event.village, token):
                 counts.refused += 1
                 continue
-            if _store(session, village, event, message.metadata.sequence.stream):
-                counts.stored += 1
-            else:
-                counts.duplicates += 1
+            accepted.append((village, event, message.metadata.sequence.stream))
+        if not accepted:
+            return
+        rows = [_row(village, event, seq) for village, event, seq in accepted]
+        new_ids = set(
+            session.scalars(
+                insert(Event)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(Event.event_id)
+            )
+        )
+        counts.stored += len(new_ids)
+        counts.duplicates += len(accepted) - len(new_ids)
+        latest: dict[int, datetime | None] = {}
+        projection = _Projection()
+        for village, event, _seq in accepted:
+            if event.id not in new_ids:
+                continue
+            new_ids.discard(event.id)  # the same id twice in one batch: once
+            if isinstance(event, events.Event):
+                projection.add(session, village, event)
+            latest[village.id] = max(
+                (t for t in (latest.get(village.id), event.at) if t is not None), default=None
+            )
+        projection.flush(session)
+        now = datetime.now(UTC)
+        for village_id, at in latest.items():
+            session.execute(
+                update(Village)
+                .where(Village.id == village_id)
+                .values(last_received_at=now, last_event_at=at)
+            )
 
 
-def _store(
-    session: Session, village: Village, event: events.Event | events.UnknownEvent, seq: int
-) -> bool:
-    understood = isinstance(event, events.Event)
-    row: dict[str, Any] = {
+def _same_village(claimed: str, token: str) -> bool:
+    try:
+        return subjects.village_token(claimed) == token
+    except ValueError:
+        return False
+
+
+def _row(village: Village, event: events.Event | events.UnknownEvent, seq: int) -> dict[str, Any]:
+    if isinstance(event, events.Event):
+        version, data = events.SCHEMA_VERSION, event.data.model_dump(mode="json")
+    else:
+        version, data = event.version, event.raw
+    return {
         "event_id": event.id,
         "village_id": village.id,
         "kind": str(event.kind),
-        "version": events.SCHEMA_VERSION if understood else event.version,  # type: ignore[union-attr]
-        "understood": understood,
+        "version": version,
+        "understood": isinstance(event, events.Event),
         "occurred_at": event.at,
         "stream_seq": seq,
-        "data": event.data.model_dump(mode="json") if understood else event.raw,  # type: ignore[union-attr]
+        "data": data,
     }
-    inserted = session.execute(
-        insert(Event)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(Event.id)
-    ).first()
-    if inserted is None:
-        return False
-    now = datetime.now(UTC)
-    session.execute(
-        update(Village)
-        .where(Village.id == village.id)
-        .values(last_received_at=now, last_event_at=event.at)
+
+
+def _request_upsert(*columns: str) -> Any:
+    """The request's row made, or these columns of it set; run as one executemany for
+    the batch (psycopg pipelines it: each row its own statement, in order)."""
+    statement = insert(RequestState)
+    return statement.on_conflict_do_update(
+        index_elements=["village_id", "code"],
+        set_={name: statement.excluded[name] for name in columns},
     )
-    if isinstance(event, events.Event):
-        _project(session, village, event)
-    return True
 
 
-def _request_row(session: Session, village: Village, code: str, at: datetime) -> RequestState:
-    session.execute(
-        insert(RequestState)
-        .values(village_id=village.id, code=code, status="submitted", status_at=at)
-        .on_conflict_do_nothing(index_elements=["village_id", "code"])
+def _status_upsert() -> Any:
+    statement = insert(RequestState)
+    current = RequestState.__table__.c
+    newer = statement.excluded.status_at >= current.status_at
+    return statement.on_conflict_do_update(
+        index_elements=["village_id", "code"],
+        # Events may arrive out of order: the latest by the village's clock wins.
+        set_={
+            "status": case((newer, statement.excluded.status), else_=current.status),
+            "status_at": func.greatest(current.status_at, statement.excluded.status_at),
+            "ready_at": func.coalesce(statement.excluded.ready_at, current.ready_at),
+        },
     )
-    return session.scalars(
-        select(RequestState)
-        .where(RequestState.village_id == village.id, RequestState.code == code)
-        .with_for_update()
-    ).one()
 
 
-def _project(session: Session, village: Village, event: events.Event) -> None:
-    data = event.data
-    if isinstance(data, events.RequestFiled):
-        state = _request_row(session, village, data.code, event.at)
-        state.letter_type, state.channel, state.filed_at = data.letter_type, data.channel, event.at
-    elif isinstance(data, events.StatusChanged):
-        state = _request_row(session, village, data.code, event.at)
-        # Events may arrive out of order: the latest status by the village's clock wins.
-        if event.at >= state.status_at:
-            state.status, state.status_at = data.to_status, event.at
-        if data.to_status == "ready":
-            state.ready_at = event.at
-    elif isinstance(data, events.PickedUp):
-        state = _request_row(session, village, data.code, event.at)
-        state.picked_up_at, state.picked_up_via = event.at, data.via
-    elif isinstance(data, events.QueueDay):
-        figures = data.model_dump(mode="json")
-        session.execute(
-            insert(DayAggregate)
-            .values(village_id=village.id, day=data.day, figures=figures)
-            .on_conflict_do_update(index_elements=["village_id", "day"], set_={"figures": figures})
-        )
-    elif isinstance(data, events.CatalogChanged):
-        for entry in data.letter_types:
+class _Projection:
+    """What a batch's new events change besides the events table."""
+
+    def __init__(self) -> None:
+        self.filed: list[dict[str, Any]] = []
+        self.status: list[dict[str, Any]] = []
+        self.picked: list[dict[str, Any]] = []
+
+    def add(self, session: Session, village: Village, event: events.Event) -> None:
+        data = event.data
+        base = {"village_id": village.id, "status": "submitted", "status_at": event.at}
+        if isinstance(data, events.RequestFiled):
+            self.filed.append(
+                base
+                | {
+                    "code": data.code,
+                    "letter_type": data.letter_type,
+                    "channel": data.channel,
+                    "filed_at": event.at,
+                }
+            )
+        elif isinstance(data, events.StatusChanged):
+            self.status.append(
+                base
+                | {
+                    "code": data.code,
+                    "status": data.to_status,
+                    "ready_at": event.at if data.to_status == "ready" else None,
+                }
+            )
+        elif isinstance(data, events.PickedUp):
+            self.picked.append(
+                base | {"code": data.code, "picked_up_at": event.at, "picked_up_via": data.via}
+            )
+        elif isinstance(data, events.QueueDay):
+            figures = data.model_dump(mode="json")
             session.execute(
-                insert(CatalogEntry)
-                .values(
-                    village_id=village.id, code=entry.code, name=entry.name, active=entry.active
-                )
+                insert(DayAggregate)
+                .values(village_id=village.id, day=data.day, figures=figures)
                 .on_conflict_do_update(
-                    index_elements=["village_id", "code"],
-                    set_={"name": entry.name, "active": entry.active},
+                    index_elements=["village_id", "day"], set_={"figures": figures}
                 )
             )
-    elif isinstance(data, events.ProfileChanged):
-        village.name, village.kecamatan = data.name, data.kecamatan
+        elif isinstance(data, events.CatalogChanged):
+            for entry in data.letter_types:
+                session.execute(
+                    insert(CatalogEntry)
+                    .values(
+                        village_id=village.id,
+                        code=entry.code,
+                        name=entry.name,
+                        active=entry.active,
+                    )
+                    .on_conflict_do_update(
+                        index_elements=["village_id", "code"],
+                        set_={"name": entry.name, "active": entry.active},
+                    )
+                )
+        elif isinstance(data, events.ProfileChanged):
+            session.execute(
+                update(Village)
+                .where(Village.id == village.id)
+                .values(name=data.name, kecamatan=data.kecamatan)
+            )
+
+    def flush(self, session: Session) -> None:
+        # Each kind touches its own columns, so their order does not matter; within a
+        # kind (several status changes of one request) the rows keep the batch's order.
+        if self.filed:
+            session.execute(_request_upsert("letter_type", "channel", "filed_at"), self.filed)
+        if self.status:
+            session.execute(_status_upsert(), self.status)
+        if self.picked:
+            session.execute(_request_upsert("picked_up_at", "picked_up_via"), self.picked)
 
 
 async def run(

@@ -63,8 +63,10 @@ class Event(Base):
     version: Mapped[int] = mapped_column(Integer)
     understood: Mapped[bool] = mapped_column(Boolean)
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The row's own insert time (clock_timestamp, not the transaction's start): the
+    # village-to-PostgreSQL delay is received_at - occurred_at.
     received_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
+        DateTime(timezone=True), server_default=func.clock_timestamp()
     )
     stream_seq: Mapped[int] = mapped_column(BigInteger)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
