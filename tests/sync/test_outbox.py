@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,26 @@ def test_the_day_summary_goes_up_once_with_counts_only(village_db: Database) -> 
         "picked_up",
         "picked_up_at_kiosk",
     }
+
+
+def test_sync_status_tells_depth_last_acknowledged_and_lag(village_db: Database) -> None:
+    import subprocess
+
+    from office_server.sync import outbox
+    from tests.sync.harness import BIN
+
+    with village_db.unit_of_work() as session:
+        file_request(session)
+        file_request(session, serial=2)
+    with village_db.unit_of_work() as session:
+        first = outbox.pending(session, limit=1)[0]
+        outbox.mark_sent(session, acked={first.id: 41})
+    env = {**os.environ, "LOKET_DATA_DIR": str(village_db.settings.data_dir)}
+    env.pop("LOKET_HUB_CREDENTIALS", None)
+    shown = subprocess.run(
+        [str(BIN / "loket"), "sync", "status"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert "none (the outbox fills)" in shown
+    assert "Outbox depth:        1 events waiting" in shown
+    assert f"Last acknowledged:   {first.event_id} at" in shown
+    assert "Sent (acknowledged): 1" in shown

@@ -342,3 +342,27 @@ def test_a_relay_stops_at_once_when_told_even_on_a_silent_link(
             assert relay.wait(timeout=60) == 0
     assert b"relay stopped: published 0" in log.read_bytes()
     assert outbox_counts(db) == (3, 3)
+
+
+def test_hub_staff_accounts_keep_only_an_argon2_hash(hub: Hub) -> None:
+    import os
+    import subprocess
+
+    env = {**hub.env(), "LOKET_REGENCY_NEW_PASSWORD": "rahasia-dinas-2026"}
+    done = subprocess.run(
+        [sys_loket(), "hub", "create-user", "--username", "dinas", "--full-name", "Dinas PMD"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "User dinas created." in done.stdout
+    stored_hash = hub.scalar("SELECT password_hash FROM hub_users WHERE username = 'dinas'")
+    assert stored_hash.startswith("$argon2id$") and "rahasia" not in stored_hash
+    assert os.environ.get("LOKET_REGENCY_NEW_PASSWORD") is None
+
+
+def sys_loket() -> str:
+    from tests.sync.harness import BIN
+
+    return str(BIN / "loket")
