@@ -366,3 +366,23 @@ def sys_loket() -> str:
     from tests.sync.harness import BIN
 
     return str(BIN / "loket")
+
+
+def test_the_server_thread_relay_sends_and_stops(
+    hub: Hub, sqlite_template: Path, tmp_path: Path
+) -> None:
+    """`loket server` with LOKET_HUB_CREDENTIALS runs the relay in a thread of its own."""
+    from office_server.sync.relay import start_in_thread
+
+    kode = "36.04.01.2008"
+    credentials = hub.add_village(kode, "Desa Utas")
+    settings, db = make_village(sqlite_template, tmp_path / "village")
+    file_requests(db, 5)
+    stop = start_in_thread(
+        db, Settings(data_dir=settings.data_dir, hub_credentials=credentials, sign_letters=False)
+    )
+    try:
+        wait_until(lambda: drained(db, hub, kode, 5), "the thread's relay to send")
+    finally:
+        stop.set()
+    assert stored(hub, kode) == (5, 5)
