@@ -397,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         from kiosk_app.main import run
 
         return run(argv[1:], prog="loket kiosk")
+    if argv[:1] == ["hub"]:
+        return cmd_hub(argparse.Namespace(hub_args=argv[1:]))
     # What the server and its commands write holds residents' data (the database, letters,
     # keys, backups): files 600 and folders 700, whatever the shell's umask.
     os.umask(0o077)
