@@ -3,6 +3,7 @@ village relays (`loket sync run`) as subprocesses, for the sync tests and benchm
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -10,18 +11,30 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, text
 
 from tests.support import databases
 from tests.support.waiting import wait_until
 
+T = TypeVar("T")
+
 BIN = Path(sys.executable).parent
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """`asyncio.run` in a thread of its own: the browser tests' Playwright keeps an event
+    loop running in the main thread for the whole session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
 # Every relay a test started; the sync conftest stops those still running after each test,
 # so a failing test leaves no relay behind.
 RELAYS: list[subprocess.Popen[bytes]] = []

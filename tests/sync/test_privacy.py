@@ -5,7 +5,6 @@ read back through NATS, since on disk it is encrypted), or the hub's and relay's
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import signal
 import subprocess
@@ -23,7 +22,7 @@ from tests.server.helpers import OPERATOR, file_request, operator
 from tests.support import factories
 from tests.support.waiting import wait_until
 from tests.sync.conftest import make_village
-from tests.sync.harness import Hub, start_relay
+from tests.sync.harness import Hub, run_async, start_relay
 from tests.sync.test_transport import drained, hub_settings
 from tests.sync.village import outbox_counts
 
@@ -102,7 +101,7 @@ def test_no_personal_data_reaches_the_hub(hub: Hub, sqlite_template: Path, tmp_p
         check=True,
     ).stdout
     assert b"letter.picked_up" in dump and b"domisili" in dump  # the dump has the events
-    stream = asyncio.run(_stream_bytes(hub, kode))
+    stream = run_async(lambda: _stream_bytes(hub, kode))
     assert stream.count(b'"kind"') == total
     store = b"".join(
         p.read_bytes() for p in (hub.folder / "nats" / "jetstream").rglob("*") if p.is_file()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,12 +23,12 @@ from office_server.database import Database
 from office_server.sync import outbox
 from office_server.sync.hub_link import HubCredentials
 from office_server.sync.models import OutboxEvent
-from office_server.sync.relay import Relay
+from office_server.sync.relay import Relay, RelayCounts
 from regency_hub import streams
 from regency_hub.config import HubSettings
 from tests.support.waiting import wait_until
 from tests.sync.conftest import make_village
-from tests.sync.harness import Hub, running_hub, start_relay
+from tests.sync.harness import Hub, run_async, running_hub, start_relay
 from tests.sync.village import SimulatedClock, file_requests, outbox_counts, week_start
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -54,7 +55,7 @@ def stream_messages(hub: Hub, kode: str) -> int:
         finally:
             await nc.close()
 
-    return asyncio.run(count())
+    return run_async(count)
 
 
 def hub_settings(hub: Hub) -> HubSettings:
@@ -164,22 +165,20 @@ def test_a_replay_after_the_duplicate_window_changes_nothing(
         file_requests(db, 120, approve_every=2)
         total = outbox_counts(db)[0]
         relay = Relay(db, HubCredentials.load(credentials), batch=50)
-        first = asyncio.run(_drain(relay, db))
+        first = run_async(lambda: _drain(relay, db))
         wait_until(lambda: stored(hub, kode)[0] == total, "the first sending at the hub")
         states_before = hub.scalar(
             "SELECT md5(string_agg(code || status || status_at::text, ',' ORDER BY code))"
             " FROM request_states"
         )
-        last_publish = asyncio.run(_monotonic())
+        last_publish = time.monotonic()
 
         # Every row unsent again (the restored backup), then sent once the window is over.
         with db.unit_of_work() as session:
             session.execute(update(OutboxEvent).values(sent_at=None, hub_seq=None))
-        wait_until(
-            lambda: asyncio.run(_monotonic()) > last_publish + 1.5, "the duplicate window to pass"
-        )
+        wait_until(lambda: time.monotonic() > last_publish + 1.5, "the duplicate window to pass")
         replay = Relay(db, HubCredentials.load(credentials), batch=50)
-        second = asyncio.run(_drain(replay, db))
+        second = run_async(lambda: _drain(replay, db))
         wait_until(lambda: hub.health()["ingest"]["duplicates"] == total, "the replay at the hub")
 
         assert (first.published, first.duplicates) == (total, 0)
@@ -194,11 +193,7 @@ def test_a_replay_after_the_duplicate_window_changes_nothing(
         )
 
 
-async def _monotonic() -> float:
-    return asyncio.get_running_loop().time()
-
-
-async def _drain(relay: Relay, db: Database) -> object:
+async def _drain(relay: Relay, db: Database) -> RelayCounts:
     """Runs the relay until the outbox is empty; returns its counts."""
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
@@ -215,7 +210,7 @@ def test_a_village_cannot_publish_as_another_nor_read_its_inbox(hub: Hub, tmp_pa
     hub.add_village(theirs, "Desa B")
     hub.hub_cli("announce", "--title", "Untuk semua desa", "--body", "Rapat hari Senin")
 
-    violations, outcome = asyncio.run(_trespass(creds_a, theirs))
+    violations, outcome = run_async(lambda: _trespass(creds_a, theirs))
 
     assert outcome["publish_to_other_subject"] == "refused"
     assert outcome["pull_other_inbox"] == "refused"
@@ -309,7 +304,7 @@ def test_a_regency_announcement_reaches_the_public_page_once(
         await nc.close()
         return got + again
 
-    received = asyncio.run(receive())
+    received = run_async(receive)
     assert received >= 1
     with db.unit_of_work(write=False) as session:
         shown = [a.title for a in outbox.regency_announcements(session, limit=50)]
