@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import ssl
 import tempfile
@@ -39,16 +40,28 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def village(kode: str, user: str, password: str, url: str, ca: str, count: int) -> None:
+async def _quiet(_error: Exception) -> None:
+    return None
+
+
+async def village(
+    kode: str, user: str, password: str, url: str, ca: str, count: int, logins: asyncio.Semaphore
+) -> None:
     context = ssl.create_default_context(cadata=ca)
-    nc = await nats.connect(
-        servers=[url],
-        user=user,
-        password=password,
-        tls=context,
-        inbox_prefix=subjects.inbox_prefix(kode),
-        max_reconnect_attempts=-1,
-    )
+    # Each login costs nats-server a bcrypt check (~50 ms of CPU): all villages at once
+    # with nats-py's default 2 s connect timeout time out, retry and never get in (seen
+    # with 326). Villages come online at different times; here a few log in at a time.
+    async with logins:
+        nc = await nats.connect(
+            servers=[url],
+            user=user,
+            password=password,
+            tls=context,
+            inbox_prefix=subjects.inbox_prefix(kode),
+            connect_timeout=30,
+            max_reconnect_attempts=-1,
+            error_cb=_quiet,
+        )
     js = nc.jetstream(timeout=120)
     sent = 0
     while sent < count:
@@ -68,7 +81,8 @@ async def village(kode: str, user: str, password: str, url: str, ca: str, count:
             )
         await asyncio.gather(*publishes)
         sent += len(publishes)
-    await nc.close()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(nc.close(), timeout=10)
 
 
 def main() -> int:
@@ -99,8 +113,12 @@ def main() -> int:
         nats_pid = int((hub.folder / "nats" / "nats-server.pid").read_text())
 
         async def everyone() -> None:
+            logins = asyncio.Semaphore(4)
             await asyncio.gather(
-                *(village(k, u, p, settings.public_nats_url, ca, args.events) for k, u, p in creds)
+                *(
+                    village(k, u, p, settings.public_nats_url, ca, args.events, logins)
+                    for k, u, p in creds
+                )
             )
 
         started = time.monotonic()
