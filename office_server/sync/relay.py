@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -185,9 +186,12 @@ class Relay:
                 name = type(exc).__name__
                 self.counts.rounds_failed += 1
                 self.counts.errors[name] = self.counts.errors.get(name, 0) + 1
-                log.warning("hub link: %s; next try in %.1f s", name, delay)
+                # Jittered: after a hub restart its villages must not all log in at once
+                # (each login is a bcrypt check at the hub).
+                pause = delay * random.uniform(0.5, 1.5)
+                log.warning("hub link: %s; next try in %.1f s", name, pause)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
                 delay = min(delay * 2, self.retry_max_seconds)
         stopped.cancel()
 
