@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import random
 import threading
@@ -234,7 +235,13 @@ def start_in_thread(db: Database, settings: Settings) -> threading.Event:
             await relay.run(stop)
             poller.cancel()
 
-        asyncio.run(watch())
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(watch())
+        finally:
+            # A TLS stream nats-py could not close cleanly is collected on its own loop.
+            gc.collect()
+            loop.close()
 
     threading.Thread(target=main, name="sync-relay", daemon=True).start()
     return stop_flag

@@ -4,6 +4,7 @@ village relays (`loket sync run`) as subprocesses, for the sync tests and benchm
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -29,10 +30,22 @@ BIN = Path(sys.executable).parent
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """`asyncio.run` in a thread of its own: the browser tests' Playwright keeps an event
-    loop running in the main thread for the whole session."""
+    """A coroutine on an event loop in a thread of its own: the browser tests' Playwright
+    keeps a loop running in the main thread for the whole session."""
+
+    def run() -> T:
+        loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(make())
+        finally:
+            # What the coroutine left (a TLS stream nats-py could not close cleanly) is
+            # collected while its loop is open, not later in another test's warnings.
+            gc.collect()
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
+        return pool.submit(run).result()
 
 
 # Every relay a test started; the sync conftest stops those still running after each test,

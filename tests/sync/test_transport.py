@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -380,4 +381,8 @@ def test_the_server_thread_relay_sends_and_stops(
         wait_until(lambda: drained(db, hub, kode, 5), "the thread's relay to send")
     finally:
         stop.set()
+        wait_until(
+            lambda: not any(t.name == "sync-relay" for t in threading.enumerate()),
+            "the relay thread to end",
+        )
     assert stored(hub, kode) == (5, 5)
