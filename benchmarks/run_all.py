@@ -142,6 +142,29 @@ def install_figures(data: dict[str, list[Any]]) -> list[Figure]:
     return [fig(name, value, unit) for name, (value, unit) in data.items()]
 
 
+def hub_scale_figures(data: dict[str, Any]) -> list[Figure]:
+    size = f"{data['villages']} villages x {data['events_per_village']} events"
+    return [
+        fig(f"hub: {size}, events/s to PostgreSQL", data["events_per_s"], "events/s"),
+        fig(f"hub: {size}, p95 publish-to-PostgreSQL", data["delay_p95_s"], "s"),
+        fig(f"hub: {size}, nats-server peak RSS", data["nats_server_peak_rss_mb"], "MB"),
+        fig(f"hub: {size}, hub process peak RSS", data["hub_process_peak_rss_mb"], "MB"),
+    ]
+
+
+def bad_link_figures(data: dict[str, Any]) -> list[Figure]:
+    link = f"{data['events']} events, {data['loss_in_10']}0% loss, {data['rate_kbit']} kbit/s"
+    return [
+        fig(f"sync over a bad link ({link}): stored once", data["stored_distinct"], "events"),
+        fig(
+            f"sync over a bad link ({link}): duplicates stored",
+            data["stored"] - data["stored_distinct"],
+            "events",
+        ),
+        fig(f"sync over a bad link ({link}): wall time", data["seconds"], "s"),
+    ]
+
+
 BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("render.py", ["--runs", "30"], render_figures),
     ("signing.py", ["--runs", "30"], signing_figures),
@@ -153,6 +176,8 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("fuzz_memory.py", ["--requests", "3000"], fuzz_figures),
     ("install_upgrade.py", ["--letters", "100"], install_figures),
     ("register_import.py", ["--residents", "5000"], install_figures),
+    ("hub_scale.py", ["--villages", "326", "--events", "1000"], hub_scale_figures),
+    ("sync_bad_link.py", ["--events", "5000"], bad_link_figures),
 ]
 
 QUICK = {
@@ -162,6 +187,8 @@ QUICK = {
     "fuzz_memory.py": ["--requests", "300"],
     "install_upgrade.py": ["--letters", "10"],
     "register_import.py": ["--residents", "500"],
+    "hub_scale.py": ["--villages", "20", "--events", "200"],
+    "sync_bad_link.py": ["--events", "150"],
 }
 
 

@@ -24,7 +24,7 @@ PYTHON_ENV=""
 APT=1
 START=1
 PUBLIC_URL=""
-HUB_URL=""
+HUB_CREDENTIALS=""
 USB_LABEL=""
 KEEP=7
 SERVER_URL=""
@@ -37,7 +37,7 @@ usage() {
 Options:
   --role office|kiosk|both  what this PC is (default office)
   --public-url URL          the address phones use (default http://<this PC's LAN IP>:8000)
-  --hub-url URL             the regency hub: also installs the sync relay
+  --hub-credentials FILE    the file `loket hub add-village` printed: the server syncs
   --usb-label LABEL         copy each nightly backup to the USB disk with this label
   --keep N                  nightly backups kept (default 7)
   --server URL              (kiosk) the office server
@@ -57,7 +57,7 @@ while (($#)); do
     --role) ROLE=$2; shift ;;
     --python-env) PYTHON_ENV=$2; shift ;;
     --public-url) PUBLIC_URL=$2; shift ;;
-    --hub-url) HUB_URL=$2; shift ;;
+    --hub-credentials) HUB_CREDENTIALS=$(realpath "$2"); shift ;;
     --usb-label) USB_LABEL=$2; shift ;;
     --keep) KEEP=$2; shift ;;
     --server) SERVER_URL=$2; shift ;;
@@ -205,8 +205,7 @@ LOKET_SECRET_KEY_FILE=/etc/loket/secret.key
 LOKET_BACKUP_DIR=/var/lib/loket/backups
 LOKET_BACKUP_KEEP=$KEEP
 LOKET_BACKUP_USB_LABEL=$USB_LABEL
-# The regency hub; set it and run this installer again to start the sync relay.
-LOKET_HUB_URL=$HUB_URL
+# The regency hub: run this installer again with --hub-credentials FILE to sync with it.
 EOF
   chown 0:"$(gid_of loket)" "$ENV_FILE"
   chmod 640 "$ENV_FILE"
@@ -222,7 +221,7 @@ fi
 settings() {
   env -i PATH="$PATH" HOME=/root LANG=C.UTF-8 bash -c '
     set -a; . "$1"; set +a
-    for v in LOKET_DATA_DIR LOKET_SECRET_KEY_FILE LOKET_BACKUP_DIR; do
+    for v in LOKET_DATA_DIR LOKET_SECRET_KEY_FILE LOKET_BACKUP_DIR LOKET_HUB_CREDENTIALS; do
       [ -n "${!v:-}" ] && export "$v=$2${!v}"
     done
     shift 2; exec "$@"' _ "$ENV_FILE" "$R" "$@"
@@ -230,11 +229,19 @@ settings() {
 own_data() { chown -R "$(uid_of loket):$(gid_of loket)" "$R/var/lib/loket"; }
 systemctl_() { if [[ -n $R ]]; then systemctl --root="$R" "$@"; else systemctl "$@"; fi; }
 
+if office && [[ -n $HUB_CREDENTIALS ]]; then
+  # The hub's login for this village: the server (user loket) reads it, nobody else.
+  say "hub credentials /etc/loket/hub-credentials.json"
+  install -m 640 -o 0 -g "$(gid_of loket)" "$HUB_CREDENTIALS" "$R/etc/loket/hub-credentials.json"
+  grep -q '^LOKET_HUB_CREDENTIALS=' "$ENV_FILE" ||
+    echo "LOKET_HUB_CREDENTIALS=/etc/loket/hub-credentials.json" >>"$ENV_FILE"
+fi
+
 # --- the database: a fresh install migrates; an upgrade backs up first --------------
 if office; then
   if [[ -n $OLD ]]; then
     BACKUP=$R/var/lib/loket/backups/sebelum-upgrade-$STAMP.zip
-    ((LIVE)) && systemctl stop loket-server.service loket-sync.service 2>/dev/null || true
+    ((LIVE)) && systemctl stop loket-server.service 2>/dev/null || true
     say "backup before the upgrade: ${BACKUP#"$R"}"
     if ! settings "$OLD/bin/loket" backup "$BACKUP"; then
       echo "Cadangan sebelum upgrade gagal: tidak ada yang diubah." >&2
@@ -295,7 +302,7 @@ EOF
 chmod 755 "$R/usr/local/bin/loket"
 
 units=()
-office && units+=(loket-server.service loket-backup.service loket-backup.timer loket-sync.service)
+office && units+=(loket-server.service loket-backup.service loket-backup.timer)
 kiosk && units+=(loket-kiosk.service)
 for unit in "${units[@]}"; do
   install -m 644 "$HERE/systemd/$unit" "$R/etc/systemd/system/$unit"
@@ -303,7 +310,6 @@ done
 ((LIVE)) && systemctl daemon-reload
 enable=()
 office && enable+=(loket-server.service loket-backup.timer)
-office && grep -q '^LOKET_HUB_URL=..*' "$ENV_FILE" && enable+=(loket-sync.service)
 kiosk && enable+=(loket-kiosk.service)
 systemctl_ enable --quiet "${enable[@]}"
 if kiosk; then
@@ -344,7 +350,6 @@ fi
 
 if ((START && LIVE)); then
   office && systemctl restart loket-server.service && systemctl start loket-backup.timer
-  office && [[ " ${enable[*]} " == *" loket-sync.service "* ]] && systemctl restart loket-sync.service
   kiosk && systemctl restart loket-kiosk.service
 fi
 

@@ -290,6 +290,65 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync_status(_: argparse.Namespace) -> int:
+    from office_server.database import utcnow
+    from office_server.sync import outbox
+
+    settings = get_settings()
+    with unit_of_work(write=False) as session:
+        state = outbox.status(session)
+    hub = "configured" if settings.hub_configured else "none (the outbox fills)"
+    print(f"Hub:                 {hub}")
+    print(f"Outbox depth:        {state.depth} events waiting")
+    print(f"Sent (acknowledged): {state.sent}")
+    last = (
+        f"{state.last_sent_event} at {state.last_sent_at:%Y-%m-%d %H:%M:%S} UTC"
+        if state.last_sent_at
+        else "none"
+    )
+    print(f"Last acknowledged:   {last}")
+    print(f"Lag:                 {state.lag_seconds(utcnow()):.0f} s (oldest waiting event)")
+    return 0
+
+
+def cmd_sync_run(_: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from office_server.sync.relay import Relay
+
+    settings = get_settings()
+    if not settings.hub_configured:
+        raise CommandFailed("No hub configured: set LOKET_HUB_CREDENTIALS (and LOKET_HUB_URL).")
+    db = _db()
+    relay = Relay.from_settings(db, settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await relay.run(stop)
+
+    try:
+        asyncio.run(main())
+    finally:
+        db.dispose()
+        c = relay.counts
+        print(
+            f"relay stopped: published {c.published}, duplicates {c.duplicates}, "
+            f"received {c.received}, failed rounds {c.rounds_failed}, connections {c.connected}",
+            flush=True,
+        )
+    return 0
+
+
+def cmd_hub(args: argparse.Namespace) -> int:
+    """The regency hub's commands run in their own interpreter: the office server never
+    imports the hub (they share only loket_protocol)."""
+    os.execv(sys.executable, [sys.executable, "-m", "regency_hub", *args.hub_args])  # noqa: S606
+
+
 def cmd_server(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -332,6 +391,16 @@ def cmd_server(args: argparse.Namespace) -> int:
     # Under systemd (Type=notify): READY=1 once it answers, then the watchdog's pings.
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     sdnotify.start(f"http://{local}:{port}/healthz")
+    if settings.hub_configured:
+        from office_server.sync import relay
+        from office_server.sync.hub_link import HubLinkError
+
+        try:
+            relay.start_in_thread(app.state.db, settings)
+            print("  Regency hub:      relay running (loket sync status)")
+        except HubLinkError:
+            # The office serves its residents regardless; the outbox keeps every change.
+            print("  Regency hub:      credentials file unreadable, not syncing (loket doctor)")
     # access_log off: uvicorn's would print raw paths; ours logs route templates only.
     uvicorn.run(
         app, host=host, port=port, access_log=False, log_level="info", **proxy_options(settings)
@@ -369,6 +438,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
 
+    p = sub.add_parser("sync", help="the link to the regency hub: status, run")
+    sync_sub = p.add_subparsers(dest="sync_command", required=True)
+    sync_sub.add_parser("status", help="outbox depth, last acknowledged event, lag").set_defaults(
+        func=cmd_sync_status
+    )
+    sync_sub.add_parser(
+        "run", help="run the relay (outbox up, regency messages down)"
+    ).set_defaults(func=cmd_sync_run)
+    p = sub.add_parser("hub", help="the regency hub's commands (loket hub --help)", add_help=False)
+    p.add_argument("hub_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_hub)
     p = sub.add_parser("init", help="set up a real village: profile and letter types")
     for flag in ("--name", "--kode-desa", "--kecamatan", "--kabupaten", "--provinsi"):
         p.add_argument(flag, required=True)
@@ -453,6 +533,8 @@ def main(argv: list[str] | None = None) -> int:
         from kiosk_app.main import run
 
         return run(argv[1:], prog="loket kiosk")
+    if argv[:1] == ["hub"]:
+        return cmd_hub(argparse.Namespace(hub_args=argv[1:]))
     # What the server and its commands write holds residents' data (the database, letters,
     # keys, backups): files 600 and folders 700, whatever the shell's umask.
     os.umask(0o077)

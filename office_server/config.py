@@ -69,12 +69,18 @@ class Settings(BaseSettings):
     backup_dir: Path | None = None
     backup_keep: int = 7
     backup_usb_label: str = ""
-    # The regency hub this office syncs with; empty: no hub (the sync unit stays off).
-    hub_url: str = ""
     # `loket doctor` compares the clock with this NTP server ("host" or "host:port") when
     # there is no hub; offline, the comparison is skipped, never failed.
     ntp_server: str = "pool.ntp.org"
     ntp_timeout_seconds: float = 3.0
+    # The regency hub (docs/DESIGN.md, "The regency"). Unset: no relay runs and the village
+    # works alone; the outbox still fills. The credentials file is what
+    # `loket hub add-village` printed; LOKET_HUB_URL overrides the address written in it.
+    hub_url: str | None = None
+    hub_credentials: Path | None = None
+    # Events per publish round, and the longest wait between tries while the hub is away.
+    sync_batch: int = 200
+    sync_retry_max_seconds: float = 30.0
 
     _secret: str | None = PrivateAttr(default=None)
 
@@ -110,6 +116,10 @@ class Settings(BaseSettings):
     @property
     def resolved_backup_dir(self) -> Path:
         return self.backup_dir or self.data_dir.parent / "backups"
+
+    @property
+    def hub_configured(self) -> bool:
+        return self.hub_credentials is not None
 
     @property
     def archive_dir(self) -> Path:

@@ -59,7 +59,7 @@ def run_checks(
         ]
     findings.append(check_clock(settings, now))
     findings += check_kiosk_devices(kiosk, kiosk_config)
-    if settings.hub_url and not kiosk_only:
+    if settings.hub_configured and not kiosk_only:
         findings += check_hub(settings, now())
     return findings
 

@@ -1,29 +1,27 @@
-"""`loket doctor`'s checks over the network: the clock (against the hub's HTTP Date, else
-one SNTP exchange; offline is LEWAT, never a failure), the hub link and the sync lag."""
+"""`loket doctor`'s checks over the network: the clock (one SNTP exchange; offline is
+LEWAT, never a failure), the hub link and the sync lag."""
 
 from __future__ import annotations
 
-import json
 import socket
 import struct
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from office_server.config import Settings
+from office_server.database import Database
 from office_server.doctor_findings import Finding, duration_words, hours_words
+from office_server.sync import outbox
+from office_server.sync.hub_link import HubCredentials, HubLinkError
 
 # Letters carry dates: a clock off by more than this is a problem.
 CLOCK_MAX_SKEW = timedelta(minutes=2)
 # Before this the clock has surely been reset (a flat BIOS battery).
 CLOCK_EARLIEST = datetime(2026, 1, 1, tzinfo=UTC)
-# The hub has not heard from this office for longer than this: sync is stuck.
+# A change has waited in the outbox for longer than this: sync is stuck.
 SYNC_MAX_LAG = timedelta(hours=24)
-# The sync relay's last success (see _sync_last_success).
-SYNC_STATUS_FILE = "sync-status.json"
 _NTP_EPOCH = 2_208_988_800  # seconds from 1900 (NTP) to 1970 (Unix)
 
 
@@ -36,7 +34,8 @@ def check_clock(settings: Settings, now: Callable[[], datetime]) -> Finding:
     local = now()
     if local < CLOCK_EARLIEST:
         return Finding("Jam", False, f"menunjukkan {local:%d-%m-%Y}: jelas salah.", fix)
-    source, offset = _reference_offset(settings, now)
+    source = f"NTP {settings.ntp_server}"
+    offset = sntp_offset(settings.ntp_server, timeout=settings.ntp_timeout_seconds)
     if offset is None:
         return Finding("Jam", None, f"tidak dapat dibandingkan dengan {source} (luring?).")
     if abs(offset) > CLOCK_MAX_SKEW.total_seconds():
@@ -49,15 +48,6 @@ def check_clock(settings: Settings, now: Callable[[], datetime]) -> Finding:
             fix,
         )
     return Finding("Jam", True, f"selisih {abs(offset):.0f} detik dengan {source}.")
-
-
-def _reference_offset(settings: Settings, now: Callable[[], datetime]) -> tuple[str, float | None]:
-    """(source, reference minus local in seconds): the hub's clock when there is one,
-    else an NTP server; None when neither answers."""
-    if settings.hub_url:
-        return f"hub {settings.hub_url}", _http_date_offset(settings.hub_url, now)
-    offset = sntp_offset(settings.ntp_server, timeout=settings.ntp_timeout_seconds)
-    return f"NTP {settings.ntp_server}", offset
 
 
 def sntp_offset(server: str, *, timeout: float) -> float | None:
@@ -85,72 +75,55 @@ def _ntp_time(raw: bytes) -> float:
     return seconds - _NTP_EPOCH + fraction / 2**32
 
 
-def _http_date_offset(url: str, now: Callable[[], datetime]) -> float | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - the hub
-            date = response.headers.get("Date")
-    except urllib.error.HTTPError as exc:
-        date = exc.headers.get("Date")
-    except (OSError, ValueError):
-        return None
-    if not date:
-        return None
-    return (parsedate_to_datetime(date) - now()).total_seconds()
-
-
 def check_hub(settings: Settings, now: datetime) -> list[Finding]:
+    """The hub link (a TCP connection to the NATS address in the credentials file) and
+    the sync lag (how old the oldest change still waiting in the outbox is)."""
+    assert settings.hub_credentials is not None
     try:
-        with urllib.request.urlopen(settings.hub_url, timeout=10):  # noqa: S310 - the hub
+        creds = HubCredentials.load(settings.hub_credentials, url=settings.hub_url)
+    except HubLinkError:
+        return [
+            Finding(
+                "Hub kabupaten",
+                False,
+                f"berkas kredensial {settings.hub_credentials} tidak dapat dibaca.",
+                "minta berkas baru dari petugas TI kabupaten (`loket hub add-village`) dan "
+                "simpan di path LOKET_HUB_CREDENTIALS.",
+            )
+        ]
+    address = urlsplit(creds.url)
+    try:
+        with socket.create_connection((address.hostname or "", address.port or 4222), 10):
             pass
-        link = Finding("Hub kabupaten", True, f"{settings.hub_url} dapat dihubungi.")
-    except urllib.error.HTTPError as exc:
-        link = Finding(
-            "Hub kabupaten",
-            exc.code < 500,
-            f"{settings.hub_url} menjawab {exc.code}.",
-            "hubungi petugas TI kabupaten.",
-        )
-    except (OSError, ValueError) as exc:
+        link = Finding("Hub kabupaten", True, f"{address.netloc} dapat dihubungi.")
+    except OSError as exc:
         link = Finding(
             "Hub kabupaten",
             False,
-            f"{settings.hub_url} tidak dapat dihubungi ({type(exc).__name__}).",
+            f"{address.netloc} tidak dapat dihubungi ({type(exc).__name__}).",
             "periksa internet kantor; surat tetap dapat dilayani tanpa hub, data dikirim nanti.",
         )
-    last = _sync_last_success(settings)
-    if last is None:
-        lag = Finding(
-            "Sinkronisasi",
-            False,
-            "belum pernah berhasil mengirim data ke hub.",
-            "`systemctl status loket-sync`; `journalctl -u loket-sync -n 30`.",
-        )
-    elif now - last > SYNC_MAX_LAG:
-        lag = Finding(
-            "Sinkronisasi",
-            False,
-            f"terakhir berhasil {hours_words(now - last)} yang lalu.",
-            "`systemctl status loket-sync`; `journalctl -u loket-sync -n 30`.",
-        )
-    else:
-        lag = Finding(
-            "Sinkronisasi", True, f"terakhir berhasil {hours_words(now - last)} yang lalu."
-        )
-    return [link, lag]
+    return [link, _sync_lag(settings, now)]
 
 
-def _sync_last_success(settings: Settings) -> datetime | None:
-    """When the sync relay last delivered everything to the hub.
-
-    FOR THE LEAD: `loket sync run` is being built in another branch. This reads the
-    contract defined here, `<data_dir>/sync-status.json` = {"last_success_at": ISO-8601},
-    which the relay should write after each complete push (or replace this body with a
-    call to the sync module's own status function when it lands).
-    """
-    path = settings.data_dir / SYNC_STATUS_FILE
+def _sync_lag(settings: Settings, now: datetime) -> Finding:
+    fix = "periksa log server: `journalctl -u loket-server -n 50`; `loket sync status`."
+    database = Database(settings)
     try:
-        raw = json.loads(path.read_text())["last_success_at"]
-        moment = datetime.fromisoformat(raw)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        with database.session() as session:
+            state = outbox.status(session)
+    finally:
+        database.dispose()
+    if state.depth == 0:
+        return Finding("Sinkronisasi", True, "semua perubahan sudah diterima hub.")
+    oldest = state.oldest_pending_at
+    assert oldest is not None
+    lag = now - (oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC))
+    waiting = f"{state.depth} perubahan menunggu, tertua {hours_words(lag)} yang lalu"
+    if state.sent == 0:
+        return Finding(
+            "Sinkronisasi", False, f"belum pernah berhasil mengirim data ke hub ({waiting}).", fix
+        )
+    if lag > SYNC_MAX_LAG:
+        return Finding("Sinkronisasi", False, f"tertinggal: {waiting}.", fix)
+    return Finding("Sinkronisasi", True, f"{waiting}.")

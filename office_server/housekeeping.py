@@ -1,12 +1,16 @@
-"""Periodic chores of a running server: requests the resident abandoned expire."""
+"""Periodic chores of a running server: requests the resident abandoned expire, and
+yesterday's figures go into the outbox for the regency (once)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
+from office_server.clock import today_local
 from office_server.config import Settings
 from office_server.database import Database
+from office_server.letters import stats
 from office_server.requests import service as requests_service
 
 log = logging.getLogger("loket.housekeeping")
@@ -16,6 +20,7 @@ INTERVAL_SECONDS = 3600
 def run_once(db: Database, settings: Settings) -> int:
     with db.unit_of_work() as session:
         expired = requests_service.expire_stale(session, settings=settings)
+        stats.record_day_summary(session, day=today_local() - timedelta(days=1))
     if expired:
         log.info("%d unfinished requests expired", expired)
     return expired

@@ -98,6 +98,7 @@ EN: dict[str, str] = {
     "Awalan kunci": "Key prefix",
     "Belum ada anjungan.": "No kiosks yet.",
     "Belum ada pengumuman.": "No announcements yet.",
+    "Pengumuman kabupaten": "From the regency",
     "Belum ada permohonan hari ini.": "No requests on this day.",
     "Bisa diajukan sendiri oleh warga": "Residents can request it themselves",
     "Cabut": "Revoke",

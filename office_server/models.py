@@ -10,6 +10,7 @@ from office_server.queue.models import QueueTicket
 from office_server.requests.models import LetterRequest
 from office_server.residents.models import Resident
 from office_server.sequences import SequenceCounter
+from office_server.sync.models import OutboxEvent, RegencyAnnouncement
 from office_server.village.models import Announcement, VillageProfile
 
 __all__ = [
@@ -24,8 +25,10 @@ __all__ = [
     "Operator",
     "OperatorSession",
     "OptOut",
+    "OutboxEvent",
     "OutboxMessage",
     "QueueTicket",
+    "RegencyAnnouncement",
     "Resident",
     "SequenceCounter",
     "VillageProfile",

@@ -54,6 +54,7 @@ ROUTE_MODULES = ("*.api", "*.pages", "*.*_pages")
 # domain imports only its own and lower-ranked domains.
 DOMAIN_RANK = (
     "audit",
+    "sync",  # the outbox: every domain above writes its changes there
     "residents",
     "operators",
     "village",

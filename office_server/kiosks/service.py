@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loket_protocol import events
 from loket_protocol.qr import (
     OfflineRequestPayload,
     PayloadError,
@@ -50,6 +51,7 @@ from office_server.security import (
     new_id,
     sha256_hex,
 )
+from office_server.sync import outbox
 
 
 def add(session: Session, *, name: str) -> tuple[KioskDevice, str]:
@@ -357,6 +359,7 @@ def confirm_printed(session: Session, *, kiosk: KioskDevice, claim_id: str) -> L
     claim.finished_at = utcnow()
     letter = letters.for_request(session, request_id=request.id)
     letter.print_count += 1
+    outbox.record(session, events.PickedUp(code=request.public_code, via="kiosk"))
     return request
 
 

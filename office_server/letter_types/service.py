@@ -5,8 +5,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loket_protocol.events import Kind
 from office_server.errors import NotFound
 from office_server.letter_types.models import LetterType
+from office_server.sync import outbox
 
 # "kiosk": printed with the specimen and stamp, self-service; "counter": wet signature.
 PRINT_MODES = {
@@ -99,4 +101,15 @@ def update(
     lt.template_name = template_name
     lt.body_template = body_template.strip()
     lt.form_schema = form_schema
+    session.flush()
+    outbox.record_public(
+        session,
+        Kind.CATALOG_CHANGED,
+        {
+            "letter_types": [
+                {"code": t.code, "name": t.title, "active": t.active}
+                for t in catalog(session, include_inactive=True)
+            ]
+        },
+    )
     return lt

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from loket_protocol import events
 from loket_protocol.qr import verification_payload
 from office_server import numbering
 from office_server.audit import service as audit
@@ -35,6 +36,7 @@ from office_server.operators.models import Operator
 from office_server.requests import lifecycle
 from office_server.requests.lifecycle import Status
 from office_server.requests.models import LetterRequest
+from office_server.sync import outbox
 from office_server.village import service as village_service
 from office_server.village.models import VillageProfile
 
@@ -235,6 +237,12 @@ def issue(
             f"Letter number {number} is already taken; check the number format.",
             code="number_taken",
         ) from exc
+    outbox.record(
+        session,
+        events.LetterIssued(
+            code=request.public_code, letter_type=request.letter_type.code, issued_on=today
+        ),
+    )
     return letter
 
 

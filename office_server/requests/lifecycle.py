@@ -12,12 +12,14 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from loket_protocol import events
 from office_server.audit import service as audit
 from office_server.audit.service import Actor
 from office_server.database import utcnow
 from office_server.errors import InvalidTransition
 from office_server.notifications import service as notifications
 from office_server.requests.models import LetterRequest
+from office_server.sync import outbox
 
 
 class Status(StrEnum):
@@ -165,5 +167,13 @@ def apply(
         public_code=request.public_code,
         phone=request.phone,
         event=action.target,
+    )
+    # The reason stays in the village: it may quote the resident.
+    outbox.record(
+        session,
+        events.StatusChanged(
+            code=request.public_code, from_status=current, to_status=action.target
+        ),
+        at=now,
     )
     return request

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from loket_protocol import events
 from office_server.audit import service as audit
 from office_server.audit.service import Actor
 from office_server.config import Settings
@@ -30,6 +31,7 @@ from office_server.security import (
     normalize_secret,
     sha256_hex,
 )
+from office_server.sync import outbox
 
 NOT_FOUND_MESSAGE = (
     "Permohonan tidak ditemukan. Periksa kode dan kode rahasia Anda, "
@@ -138,6 +140,16 @@ def create(
         request_id=request.id,
         to_status=Status.SUBMITTED,
         details={"channel": str(channel), "letter_type": lt.code},
+    )
+    outbox.record(
+        session,
+        events.RequestFiled(
+            code=request.public_code,
+            letter_type=lt.code,
+            channel=str(channel),
+            status=request.status,
+        ),
+        at=request.submitted_at,
     )
     return request, secret, False
 

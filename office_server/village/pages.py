@@ -15,6 +15,7 @@ from office_server.errors import ValidationFailed
 from office_server.guards import client_key
 from office_server.letter_types import service as letter_types
 from office_server.operators.models import Operator
+from office_server.sync import outbox
 from office_server.templating import render
 from office_server.village import service as village
 from office_server.village import setup
@@ -35,6 +36,7 @@ def home(request: Request, session: ReadSession) -> Response:
             "village": village.get_profile(session),
             "types": letter_types.catalog(session),
             "announcements": village.published_announcements(session),
+            "regency_announcements": outbox.regency_announcements(session),
         },
     )
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loket_protocol.events import Kind
 from office_server import numbering
 from office_server.clock import today_local
 from office_server.errors import NotFound, ValidationFailed
 from office_server.operators.models import Operator, Role
+from office_server.sync import outbox
 from office_server.village import logo
 from office_server.village.models import Announcement, VillageProfile
 
@@ -99,6 +101,17 @@ def update_profile(session: Session, *, changes: dict[str, str]) -> VillageProfi
             setattr(profile, name, None if name == "head_nip" and not value else value)
     if errors:
         raise ValidationFailed(errors)
+    outbox.record_public(
+        session,
+        Kind.PROFILE_CHANGED,
+        {
+            "name": profile.name,
+            "kode_desa": profile.kode_desa,
+            "kecamatan": profile.kecamatan,
+            "kabupaten": profile.kabupaten,
+            "provinsi": profile.provinsi,
+        },
+    )
     return profile
 
 

@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from office_server.config import Settings
 from office_server.database import Database
 from office_server.doctor import check_database
 from office_server.nightly_backup import nightly
+from office_server.sync.models import OutboxEvent
 from tests.deploy import peers
 from tests.support.server import REPO, RunningServer, free_port, running_server
 from tests.support.waiting import HANG_GUARD
@@ -49,6 +50,8 @@ class Office:
             **env,
         }
         run_env.pop("LOKET_DATABASE_URL", None)
+        if "LOKET_HUB_CREDENTIALS" not in env:
+            run_env.pop("LOKET_HUB_CREDENTIALS", None)
         args = ["--kiosk-config", str(self.kiosk_config)]
         if server_url != "":
             args += ["--server-url", server_url or self.server.url]
@@ -217,29 +220,56 @@ def test_a_nearly_full_disk(office: Office, tmp_path: Path) -> None:
     assert _line(report, "Ruang disk").startswith("[MASALAH] Ruang disk: hampir penuh")
 
 
-def test_hub_link_and_sync_lag_only_with_a_hub(office: Office) -> None:
+def _outbox(office: Office) -> Database:
+    return Database(Settings(data_dir=office.server.data_dir))
+
+
+def test_hub_link_and_sync_lag_only_with_a_hub(office: Office, tmp_path: Path) -> None:
     code, report = office.doctor()
     assert "Hub kabupaten" not in report and "Sinkronisasi" not in report
-    status = office.server.data_dir / "sync-status.json"
+    office.server.file_request()  # a change for the hub: it waits in the outbox
+    credentials = tmp_path / "hub.json"
     with peers.hub() as url:
-        code, report = office.doctor(LOKET_HUB_URL=url)
-        assert _line(report, "Hub kabupaten").startswith("[OK")
+        address = "tls://" + url.split("://", 1)[1]
+        credentials.write_text(
+            json.dumps(
+                {
+                    "kode_desa": "36.04.01.2001",
+                    "user": "v",
+                    "password": "p",
+                    "url": address,
+                    "ca_pem": "-",
+                }
+            )
+        )
+        code, report = office.doctor(LOKET_HUB_CREDENTIALS=str(credentials))
+        assert _line(report, "Hub kabupaten").startswith("[OK"), report
         assert "belum pernah" in _line(report, "Sinkronisasi")
-        assert _line(report, "Jam").startswith("[OK") and f"hub {url}" in report
         assert code == 1
-        two_days_ago = datetime.now(UTC) - timedelta(days=2)
-        status.write_text(json.dumps({"last_success_at": two_days_ago.isoformat()}))
+        database = _outbox(office)
         try:
-            code, report = office.doctor(LOKET_HUB_URL=url)
-            assert _line(report, "Sinkronisasi").startswith("[MASALAH]"), report
-            status.write_text(json.dumps({"last_success_at": datetime.now(UTC).isoformat()}))
-            code, report = office.doctor(LOKET_HUB_URL=url)
-            assert _line(report, "Sinkronisasi").startswith("[OK"), report
+            with database.session() as session:
+                rows = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+                for row in rows:
+                    row.sent_at = datetime.now(UTC)
+                rows[-1].sent_at = None
+                rows[-1].occurred_at = datetime.now(UTC) - timedelta(days=2)
+                session.commit()
+            code, report = office.doctor(LOKET_HUB_CREDENTIALS=str(credentials))
+            assert _line(report, "Sinkronisasi").startswith("[MASALAH] Sinkronisasi: tertinggal")
+            with database.session() as session:
+                session.get_one(OutboxEvent, rows[-1].id).sent_at = datetime.now(UTC)
+                session.commit()
         finally:
-            status.unlink()
-    code, report = office.doctor(LOKET_HUB_URL=url)  # the hub is gone now
+            database.dispose()
+        code, report = office.doctor(LOKET_HUB_CREDENTIALS=str(credentials))
+        assert _line(report, "Sinkronisasi").startswith("[OK"), report
+    code, report = office.doctor(LOKET_HUB_CREDENTIALS=str(credentials))  # the hub is gone
     assert code == 1
     assert "tidak dapat dihubungi" in _line(report, "Hub kabupaten")
+    credentials.write_text("{")
+    code, report = office.doctor(LOKET_HUB_CREDENTIALS=str(credentials))
+    assert "tidak dapat dibaca" in _line(report, "Hub kabupaten")
 
 
 def test_on_a_kiosk_pc_it_checks_the_kiosk_and_the_office_server_over_the_lan(

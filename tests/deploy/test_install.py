@@ -23,7 +23,6 @@ OFFICE_UNITS = (
     "loket-server.service",
     "loket-backup.service",
     "loket-backup.timer",
-    "loket-sync.service",
 )
 
 
@@ -48,15 +47,17 @@ def _enabled(tree: Tree, target: str) -> set[str]:
 
 
 def test_an_office_and_kiosk_install_makes_locked_users_private_data_and_enabled_units(
-    tree: Tree,
+    tree: Tree, tmp_path: Path
 ) -> None:
+    hub_credentials = tmp_path / "sukamaju.json"
+    hub_credentials.write_text('{"kode_desa": "36.04.01.2001"}')
     tree.install(
         "--role",
         "both",
         "--public-url",
         "http://10.0.0.5:8000",
-        "--hub-url",
-        "http://hub.example:9000",
+        "--hub-credentials",
+        str(hub_credentials),
         "--usb-label",
         "CADANGAN",
     )
@@ -92,11 +93,16 @@ def test_an_office_and_kiosk_install_makes_locked_users_private_data_and_enabled
     assert settings["LOKET_SECRET_KEY_FILE"] == "/etc/loket/secret.key"
     assert settings["LOKET_BACKUP_USB_LABEL"] == "CADANGAN"
     assert key.read_text().strip() not in env_file.read_text()
+    # The hub's login for this village: the server reads it, nobody else.
+    assert settings["LOKET_HUB_CREDENTIALS"] == "/etc/loket/hub-credentials.json"
+    installed = tree.path("/etc/loket/hub-credentials.json")
+    assert installed.read_text() == hub_credentials.read_text()
+    assert _mode(installed) == 0o640 and _owner(installed) == (0, loket[1])
 
     units = tree.path("/etc/systemd/system")
     for unit in (*OFFICE_UNITS, "loket-kiosk.service"):
         assert _mode(units / unit) == 0o644, unit
-    assert _enabled(tree, "multi-user") == {"loket-server.service", "loket-sync.service"}
+    assert _enabled(tree, "multi-user") == {"loket-server.service"}
     assert _enabled(tree, "timers") == {"loket-backup.timer"}
     assert _enabled(tree, "graphical") == {"loket-kiosk.service"}
     assert os.readlink(units / "default.target") == "/lib/systemd/system/graphical.target"
@@ -147,28 +153,22 @@ def test_the_kiosk_pc_boots_into_the_kiosk_with_no_desktop_or_prompt(
     assert not tree.path("/var/lib/loket").exists()
 
 
-def test_the_sync_relay_is_enabled_only_with_a_hub(tree: Tree) -> None:
+def test_an_office_without_a_hub_has_no_hub_settings_and_no_kiosk(tree: Tree) -> None:
     tree.install("--role", "office")
     assert _enabled(tree, "multi-user") == {"loket-server.service"}
+    assert "LOKET_HUB_CREDENTIALS" not in tree.settings_file()
+    assert not tree.path("/etc/loket/hub-credentials.json").exists()
     assert not tree.path("/etc/loket/kiosk.toml").exists()
     assert not tree.path("/etc/systemd/system/loket-kiosk.service").exists()
-    # Were it started anyway, its ExecCondition skips it while LOKET_HUB_URL is empty.
-    unit = tree.path("/etc/systemd/system/loket-sync.service").read_text()
-    condition = next(line for line in unit.splitlines() if line.startswith("ExecCondition="))
-    command = condition.split("=", 1)[1]
-    env = tree.env()
-    assert subprocess.run(command, shell=True, env=env, check=False).returncode == 1  # noqa: S602
-    env["LOKET_HUB_URL"] = "http://hub.example"
-    assert subprocess.run(command, shell=True, env=env, check=False).returncode == 0  # noqa: S602
 
 
 def test_every_unit_passes_systemd_analyze_verify(tree: Tree) -> None:
     if shutil.which("systemd-analyze") is None:
         pytest.skip("!!! systemd-analyze is not installed")
-    tree.install("--role", "both", "--hub-url", "http://hub.example:9000")
+    tree.install("--role", "both")
     tree.complete_for_systemd()
     units = sorted(p.name for p in tree.path("/etc/systemd/system").glob("loket-*"))
-    assert len(units) == 5
+    assert len(units) == 4
     done = subprocess.run(
         [
             "systemd-analyze",

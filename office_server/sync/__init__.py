@@ -1,0 +1,1 @@
+"""What the village tells its regency hub (the outbox) and what the hub sends down."""

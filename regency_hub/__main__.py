@@ -1,0 +1,3 @@
+from regency_hub.cli import main
+
+raise SystemExit(main())

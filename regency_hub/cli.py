@@ -1,0 +1,223 @@
+"""`loket hub ...` (also `loket-hub` and `python -m regency_hub`): the regency's commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import os
+import signal
+import sys
+import threading
+
+from loket_protocol import subjects
+from regency_hub import natsconf, natsproc, streams, villages
+from regency_hub.config import HubSettings
+from regency_hub.database import HubDatabase
+
+
+def _settings() -> HubSettings:
+    return HubSettings()
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from regency_hub.migrate import upgrade
+
+    db = HubDatabase(_settings().database_url)
+    upgrade(db.engine)
+    db.dispose()
+    print("Hub database is up to date.")
+    return 0
+
+
+def _write_nats_config(settings: HubSettings, db: HubDatabase) -> None:
+    with db.unit_of_work() as session:
+        users = villages.village_users(session)
+    natsconf.write(settings, users)
+
+
+def cmd_add_village(args: argparse.Namespace) -> int:
+    settings = _settings()
+    db = HubDatabase(settings.database_url)
+    try:
+        with db.unit_of_work() as session:
+            village, password = villages.add_village(
+                session, kode_desa=args.kode_desa, name=args.name
+            )
+        _write_nats_config(settings, db)
+        ca_pem = (settings.nats_dir / "tls" / "ca.pem").read_text()
+        text = villages.credentials_file(
+            village, password=password, url=settings.public_nats_url, ca_pem=ca_pem
+        )
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    if natsproc.reload(settings):
+        # A running hub: the village's consumer now, so its announcements wait for it.
+        asyncio.run(_ensure_consumer(settings, args.kode_desa))
+    if args.out:
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        print(f"Credentials written to {args.out} (shown once; copy it to the village).")
+    else:
+        print(text)
+    return 0
+
+
+async def _ensure_consumer(settings: HubSettings, kode_desa: str) -> None:
+    nc = await streams.connect(settings)
+    try:
+        js = nc.jetstream()
+        await streams.ensure_streams(js, settings)
+        await streams.ensure_village_consumer(js, kode_desa)
+    finally:
+        await nc.close()
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    password = os.environ.get("LOKET_REGENCY_NEW_PASSWORD") or getpass.getpass("Password: ")
+    db = HubDatabase(_settings().database_url)
+    try:
+        with db.unit_of_work() as session:
+            villages.create_user(
+                session, username=args.username, full_name=args.full_name, password=password
+            )
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"User {args.username} created.")
+    return 0
+
+
+def cmd_announce(args: argparse.Namespace) -> int:
+    settings = _settings()
+    db = HubDatabase(settings.database_url)
+
+    async def send() -> None:
+        nc = await streams.connect(settings)
+        try:
+            js = nc.jetstream()
+            with db.unit_of_work() as session:
+                event_id, raw = villages.new_announcement(session, title=args.title, body=args.body)
+                # Inside the transaction: if the publish fails, nothing is recorded.
+                await js.publish(
+                    subjects.down_subject(None, "regency.announcement"),
+                    raw,
+                    headers=streams.publish_headers(event_id),
+                )
+        finally:
+            await nc.close()
+
+    try:
+        asyncio.run(send())
+    finally:
+        db.dispose()
+    print("Announcement sent to every village.")
+    return 0
+
+
+def cmd_serve(_: argparse.Namespace) -> int:
+    from regency_hub import ingest
+    from regency_hub.web import create_app
+
+    settings = _settings()
+    db = HubDatabase(settings.database_url)
+    _write_nats_config(settings, db)
+    server = natsproc.start(
+        settings,
+        settings.nats_dir / "nats-server.conf",
+        log_file=settings.data_dir / "logs" / "nats-server.log",
+    )
+    counts = ingest.IngestCounts()
+
+    async def main() -> None:
+        import uvicorn
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        nc = None
+        for _ in range(200):  # until nats-server listens
+            try:
+                nc = await streams.connect(settings)
+                break
+            except (OSError, TimeoutError, Exception):
+                if server.poll() is not None:
+                    raise SystemExit("nats-server exited; see its log") from None
+                await asyncio.sleep(0.1)
+        if nc is None:
+            raise SystemExit("nats-server did not start")
+        js = nc.jetstream()
+        await streams.ensure_streams(js, settings)
+        with db.unit_of_work() as session:
+            for user in villages.village_users(session):
+                await streams.ensure_village_consumer(js, user.kode_desa)
+        web = uvicorn.Server(
+            uvicorn.Config(
+                create_app(db, counts),
+                host=settings.http_host,
+                port=settings.http_port,
+                access_log=False,
+                log_level="warning",
+            )
+        )
+        # In a thread of its own: uvicorn then leaves the process's signals to us.
+        web_thread = threading.Thread(target=web.run, name="hub-web", daemon=True)
+        web_thread.start()
+        tasks = [asyncio.create_task(ingest.run(db, js, stop, counts))]
+        print(f"Regency hub: NATS on {settings.public_nats_url}, HTTP on port {settings.http_port}")
+        sys.stdout.flush()
+        await stop.wait()
+        web.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        web_thread.join(timeout=10)
+        await nc.close()
+
+    try:
+        asyncio.run(main())
+    finally:
+        server.terminate()
+        with contextlib.suppress(Exception):
+            server.wait(timeout=30)
+        db.dispose()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loket hub", description="The regency hub.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the hub database").set_defaults(
+        func=cmd_migrate
+    )
+    sub.add_parser("serve", help="run nats-server, the ingest and the web app").set_defaults(
+        func=cmd_serve
+    )
+    p = sub.add_parser("add-village", help="register a village; prints its credentials once")
+    p.add_argument("--kode-desa", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--out", help="write the credentials to this new file (mode 600)")
+    p.set_defaults(func=cmd_add_village)
+    p = sub.add_parser("create-user", help="add a regency staff account")
+    p.add_argument("--username", required=True)
+    p.add_argument("--full-name", required=True)
+    p.set_defaults(func=cmd_create_user)
+    p = sub.add_parser("announce", help="send an announcement to every village's public page")
+    p.add_argument("--title", required=True)
+    p.add_argument("--body", default="")
+    p.set_defaults(func=cmd_announce)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.umask(0o077)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))

@@ -1,0 +1,151 @@
+"""The hub's tables: villages, every event as it came, and what the dashboard reads.
+
+`events` is the record (one row per event id, whatever its version); `request_states`
+and `day_aggregates` are projections the ingest keeps up to date in the same transaction,
+so the dashboard (a later slice) reads turnaround and counts without scanning events.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from regency_hub.database import Base
+
+
+class Village(Base):
+    __tablename__ = "villages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kode_desa: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    kecamatan: Mapped[str] = mapped_column(String(160), default="")
+    # The NATS user of this village and its bcrypt hash (the server config holds the hash).
+    nats_user: Mapped[str] = mapped_column(String(80), unique=True)
+    password_bcrypt: Mapped[str] = mapped_column(String(100))
+    # Later slices: the village's object-store bucket for its off-site archive, and the
+    # register policy it set (which register fields it lets go up; none by default).
+    archive_bucket: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    register_policy: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_received_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+
+
+class Event(Base):
+    """Every event once (unique id). Unknown kinds or newer versions are kept as they came
+    (`understood` false) and can be read after the hub's upgrade."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    understood: Mapped[bool] = mapped_column(Boolean)
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The row's own insert time (clock_timestamp, not the transaction's start): the
+    # village-to-PostgreSQL delay is received_at - occurred_at.
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    stream_seq: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class RequestState(Base):
+    """One row per request per village: its latest status and the times that make
+    turnaround (filed -> ready -> picked up)."""
+
+    __tablename__ = "request_states"
+    __table_args__ = (UniqueConstraint("village_id", "code"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    code: Mapped[str] = mapped_column(String(12))
+    letter_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    status: Mapped[str] = mapped_column(String(30))
+    status_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    picked_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    picked_up_via: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class DayAggregate(Base):
+    __tablename__ = "day_aggregates"
+    __table_args__ = (UniqueConstraint("village_id", "day"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    day: Mapped[date] = mapped_column(Date)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class CatalogEntry(Base):
+    __tablename__ = "catalog_entries"
+    __table_args__ = (UniqueConstraint("village_id", "code"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(160))
+    active: Mapped[bool] = mapped_column(Boolean)
+
+
+class UmkmEntry(Base):
+    """The UMKM register from surat keterangan usaha, only as far as the village's
+    register policy lets it go up (a later slice; with the default policy nothing comes)."""
+
+    __tablename__ = "umkm_register"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    business_name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(120))
+    since: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    dusun_rt_rw: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    owner_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+
+class HubUser(Base):
+    """Regency staff who will log in to the dashboard."""
+
+    __tablename__ = "hub_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SentAnnouncement(Base):
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    title: Mapped[str] = mapped_column(String(160))
+    body: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
