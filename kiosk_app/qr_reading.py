@@ -189,27 +189,42 @@ def whole_frame_rungs() -> list[Rung]:
     ]
 
 
-def _wiener(image: np.ndarray, kernel: np.ndarray, nsr: float) -> np.ndarray:
-    """Undo a known blur (motion or defocus) as far as the noise allows."""
+@dataclass(frozen=True)
+class Blurred:
+    """A crop's spectrum, taken once for every blur kernel tried on it."""
+
+    spectrum: np.ndarray  # OpenCV's two-channel DFT of the padded crop
+    shape: tuple[int, int]  # the crop's own height and width
+
+
+_PAD = 16  # reflected border: no ringing from the crop's edges
+
+
+def blurred(image: np.ndarray) -> Blurred:
     h0, w0 = image.shape
-    pad = 16  # reflected border: no ringing from the crop's edges
-    h, w = cv2.getOptimalDFTSize(h0 + 2 * pad), cv2.getOptimalDFTSize(w0 + 2 * pad)
+    h, w = cv2.getOptimalDFTSize(h0 + 2 * _PAD), cv2.getOptimalDFTSize(w0 + 2 * _PAD)
     padded = cv2.copyMakeBorder(
-        image, pad, h - h0 - pad, pad, w - w0 - pad, cv2.BORDER_REFLECT
+        image, _PAD, h - h0 - _PAD, _PAD, w - w0 - _PAD, cv2.BORDER_REFLECT
     ).astype(np.float32)
+    return Blurred(cv2.dft(padded, flags=cv2.DFT_COMPLEX_OUTPUT), (h0, w0))
+
+
+def _wiener(image: Blurred, kernel: np.ndarray, nsr: float) -> np.ndarray:
+    """Undo a known blur (motion or defocus) as far as the noise allows."""
+    h, w = image.spectrum.shape[:2]
     psf = np.zeros((h, w), np.float32)
     kh, kw = kernel.shape
     psf[:kh, :kw] = kernel
     psf = np.roll(psf, (-(kh // 2), -(kw // 2)), axis=(0, 1))
     k = cv2.dft(psf, flags=cv2.DFT_COMPLEX_OUTPUT)
-    g = cv2.dft(padded, flags=cv2.DFT_COMPLEX_OUTPUT)
     # G * conj(K) / (|K|^2 + nsr), spelled out on OpenCV's two-channel spectra.
     kr, ki = k[..., 0], k[..., 1]
-    gr, gi = g[..., 0], g[..., 1]
+    gr, gi = image.spectrum[..., 0], image.spectrum[..., 1]
     denominator = kr * kr + ki * ki + nsr
     spectrum = np.dstack(((gr * kr + gi * ki) / denominator, (gi * kr - gr * ki) / denominator))
     restored = cv2.idft(spectrum, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
-    return np.clip(restored[pad : pad + h0, pad : pad + w0], 0, 255).astype(np.uint8)
+    h0, w0 = image.shape
+    return np.clip(restored[_PAD : _PAD + h0, _PAD : _PAD + w0], 0, 255).astype(np.uint8)
 
 
 def line_kernel(length: float, angle: float) -> np.ndarray:
@@ -319,13 +334,16 @@ def _restored_views(restored: np.ndarray) -> Iterator[np.ndarray]:
     yield small
     # What the filter leaves soft at the module edges, a light sharpening restores.
     yield _unsharp(small, 2.0, 1.0)
-    yield _upscaled(restored, 400)
+    large = _upscaled(restored, 400)
+    yield large
+    yield _adaptive(cv2.GaussianBlur(large, (0, 0), 1.5), 41, 2)
 
 
 def _deblur_motion(part: np.ndarray, angle: float) -> list[str]:
     length = blur_length(_middle(part), angle)
+    spectrum = blurred(part)
     for guess, direction in _kernel_guesses(length, angle):
-        restored = _wiener(part, line_kernel(guess, direction), 0.01)
+        restored = _wiener(spectrum, line_kernel(guess, direction), 0.01)
         for view in _restored_views(restored):
             if found := _zx(view):
                 return found
@@ -333,8 +351,9 @@ def _deblur_motion(part: np.ndarray, angle: float) -> list[str]:
 
 
 def _deblur_focus(part: np.ndarray) -> list[str]:
+    spectrum = blurred(part)
     for radius in (3.0, 4.5):
-        restored = _wiener(part, disk_kernel(radius), 0.01)
+        restored = _wiener(spectrum, disk_kernel(radius), 0.01)
         if found := _zx(_upscaled(restored)):
             return found
     return []
