@@ -12,7 +12,8 @@ symbol zxing located but could not decode, OpenCV's finder-pattern detector, den
 in a half-size picture), and each crop is scaled so its modules are a few pixels wide
 before it is sharpened or thresholded. The likeliest crop is also deblurred, by what its
 blur looks like: a one-way smear (a moving hand) has its direction and length measured
-and undone with a Wiener filter; an even blur (out of focus) is undone for two radii.
+and undone with a Wiener filter, then with the neighbouring kernels if that misses; an
+even blur (out of focus) is undone for two radii.
 
 Every rung is a plain function of the frame: the worker thread that calls ``read_hard``
 is the only user of the module's one OpenCV detector.
@@ -310,8 +311,10 @@ def _middle(part: np.ndarray) -> np.ndarray:
 def _kernel_guesses(length: float, angle: float) -> Iterator[tuple[float, float]]:
     """Blur kernels to try, likeliest first: the measured one, then its neighbours.
 
-    The length is measured to about a pixel and the direction to a few degrees (worse for
-    short smears, where a wrong direction costs less); the neighbours cover both errors.
+    On the development frames the length comes out within 0.75 px and the direction
+    within 6 degrees nine times in ten; a Wiener filter is sharp enough that either
+    error loses a read, so the neighbours cover them. Five kernels at most: a hard cap
+    on a failing frame's cost (one spectrum, five inverse transforms).
     """
     yield length, angle
     yield length - _STEP, angle
@@ -328,7 +331,9 @@ def _restored_views(restored: np.ndarray) -> Iterator[np.ndarray]:
     """Ways to show zxing a deblurred crop: its modules at two sizes, then thresholded.
 
     Deconvolution leaves ringing a pixel or two wide; whether zxing reads through it
-    depends on the module size, so a second, larger scale rescues many misses.
+    depends on the module size, so a second, larger scale rescues misses (a receipt's
+    crop holds its print too, which leaves the symbol's modules small). Smoothed and
+    thresholded over a few modules, the ringing's light and dark bands average out.
     """
     small = _upscaled(restored, 240)
     yield small
