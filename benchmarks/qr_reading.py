@@ -13,6 +13,10 @@ kiosk's frame rate (blurred while the hand moves, then held still), played throu
 real ``ScanWorker``; the time from the first frame showing the code to the payload
 callback (where the kiosk plays its "found" sound).
 
+``--motion N`` (default 9) also measures N x 12 motion-only frames per seed group: the
+group the motion deblur was developed on (seeds 5001...) and one it was only checked on
+(seeds 6001...), so a change to it shows on more than the twelve motion frames of a set.
+
 ``--styles`` measures the symbol choices (error-correction level, secret length) on the
 held-out set's seven issue kinds with the kiosk's decoder.
 """
@@ -90,6 +94,32 @@ def print_table(title: str, kinds: tuple[str, ...], per_kind: int, rows: dict[st
     print(f"{'CPU median ms':<20}" + "".join(f"{r['cpu_median_ms']:>16.1f}" for r in rows.values()))
     print(f"{'CPU p95 ms':<20}" + "".join(f"{r['cpu_p95_ms']:>16.1f}" for r in rows.values()))
     print(f"(load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+
+
+# --------------------------------------------------------------------------- motion
+MOTION_GROUPS = (("developed on", 5001), ("checked on", 6001))
+
+
+def measure_motion(seeds: int) -> dict[str, Any]:
+    """Motion-only frames from seeds neither the tuning nor the held-out set uses."""
+    from tests.support import camera_frames as cf
+
+    out: dict[str, Any] = {}
+    for label, first in MOTION_GROUPS:
+        seeds_used = range(first, first + seeds)
+        frames = [cf.make_frame("motion", seed, i) for seed in seeds_used for i in range(12)]
+        out[label] = {name: measure(frames, name) for name in DECODERS}
+    return out
+
+
+def print_motion(rows: dict[str, Any], seeds: int) -> None:
+    print(f"\nMotion blur only, {seeds} seeds x 12 frames per group")
+    heads = "".join(f"{LABELS[d]:>16}" for d in DECODERS)
+    print(f"{'group':<28}{heads}{'kiosk p95 ms':>16}")
+    for (label, first), group in zip(MOTION_GROUPS, rows.values(), strict=True):
+        cells = "".join(f"{group[d]['total']:>12}/{group[d]['frames']:<3}" for d in DECODERS)
+        name = f"{label} ({first}-{first + seeds - 1})"
+        print(f"{name:<28}{cells}{group['zxing']['p95_ms']:>16.1f}")
 
 
 # --------------------------------------------------------------------------- latency
@@ -195,6 +225,7 @@ def main() -> int:
     parser.add_argument("--per-kind", type=int, default=12)
     parser.add_argument("--codes", type=int, default=20, help="codes for the scan latency")
     parser.add_argument("--fps", type=float, default=8.0, help="the kiosk's camera.fps")
+    parser.add_argument("--motion", type=int, default=9, help="seeds per motion-only group")
     parser.add_argument("--styles", action="store_true", help="also compare symbol choices")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
@@ -219,6 +250,9 @@ def main() -> int:
             args.per_kind,
             rows,
         )
+    if args.motion:
+        results["motion"] = motion = measure_motion(args.motion)
+        print_motion(motion, args.motion)
     results["latency"] = lat = scan_latency(args.codes, args.fps)
     print(
         f"\ncode enters the view -> found (real ScanWorker at {lat['fps']:.0f} fps): "
