@@ -8,6 +8,7 @@ import re
 from fastapi.testclient import TestClient
 
 from office_server.seed import DEMO_PASSWORDS
+from tests.web.test_browser import OPERATOR_PAGES
 
 
 def login(client: TestClient, username: str) -> str:
@@ -177,3 +178,12 @@ def test_letter_settings_and_logo(client: TestClient, sqlite_db: object) -> None
             assert max(logo.size) == 600
         assert (profile.number_scope, profile.paper_size) == ("shared", "thermal80")
         assert profile.number_format == "{kode}/{nomor:04}/{kode_desa}/{tahun}"
+
+
+def test_every_operator_page_has_a_plain_title_and_one_main(client: TestClient) -> None:
+    login(client, "admin")
+    for path in OPERATOR_PAGES:
+        page = client.get(path).text
+        title = re.search(r"<title>(.*?)</title>", page, re.S)
+        assert title and "<" not in title.group(1), path
+        assert page.count("<main") == 1, path
