@@ -26,6 +26,8 @@ def hours_words(delta: timedelta) -> str:
 
 
 def duration_words(seconds: float) -> str:
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} jam"
-    return f"{seconds / 60:.0f} menit"
+    # Whole minutes first: an hour measured as 3599.8 s over a slow link is "1.0 jam".
+    minutes = round(seconds / 60)
+    if minutes >= 60:
+        return f"{minutes / 60:.1f} jam"
+    return f"{minutes} menit"
