@@ -17,7 +17,6 @@ from regency_hub import natsconf, natsproc, streams, villages
 from regency_hub.config import HubSettings
 from regency_hub.database import HubDatabase
 
-
 # How long the web page waits for JetStream's PubAck of an announcement.
 ANNOUNCE_TIMEOUT_SECONDS = 10.0
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from regency_hub.models import RequestState, SentAnnouncement, Village
 
@@ -118,7 +120,7 @@ class LetterReport:
         return self.picked_up_kiosk / self.picked_up if self.picked_up else None
 
 
-def _in_range(start: datetime, end: datetime, village_id: int | None) -> list:  # type: ignore[type-arg]
+def _in_range(start: datetime, end: datetime, village_id: int | None) -> list[ColumnElement[bool]]:
     where = [RequestState.filed_at >= start, RequestState.filed_at < end]
     if village_id is not None:
         where.append(RequestState.village_id == village_id)
@@ -170,11 +172,11 @@ def _trend(session: Session, *, month: date, village_id: int | None) -> list[tup
     return [(m, counts.get(m, 0)) for m in months]
 
 
-def _hours(interval: object) -> object:
+def _hours(interval: ColumnElement[Any]) -> ColumnElement[Any]:
     return cast(func.extract("epoch", interval), Float) / 3600.0
 
 
-def _turnaround(session: Session, where: list) -> Turnaround:  # type: ignore[type-arg]
+def _turnaround(session: Session, where: list[ColumnElement[bool]]) -> Turnaround:
     legs = {
         "filed_ready": (RequestState.filed_at, RequestState.ready_at),
         "ready_picked": (RequestState.ready_at, RequestState.picked_up_at),

@@ -31,10 +31,21 @@ HERE = Path(__file__).parent
 SESSION_COOKIE = "loket_hub_session"
 LOGIN_CSRF_COOKIE = "loket_hub_login_csrf"
 BAD_FORM = "Sesi formulir tidak valid. Muat ulang halaman lalu coba lagi."
-MONTHS = "Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des".split()
-MONTH_NAMES = (
-    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
-).split()
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+MONTH_NAMES = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
 # Publishes an announcement (event id, envelope) to every village; raises if not acked.
 Announcer = Callable[[str, bytes], None]
 
