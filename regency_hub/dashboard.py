@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, cast, func, select
+from sqlalchemy import ARRAY, Float, and_, cast, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -182,17 +183,19 @@ def _turnaround(session: Session, where: list[ColumnElement[bool]]) -> Turnaroun
         "ready_picked": (RequestState.ready_at, RequestState.picked_up_at),
         "filed_picked": (RequestState.filed_at, RequestState.picked_up_at),
     }
+    # One sort per leg: percentile_cont over an array of fractions gives both at once.
     columns = []
     for start_col, end_col in legs.values():
-        span = _hours(end_col - start_col)
         made = and_(start_col.is_not(None), end_col.is_not(None))
-        for q in (0.5, 0.9):
-            columns.append(func.percentile_cont(q).within_group(span).filter(made))
+        columns.append(
+            func.percentile_cont(postgresql.array([0.5, 0.9]), type_=ARRAY(Float))
+            .within_group(_hours(end_col - start_col))
+            .filter(made)
+        )
     values = session.execute(select(*columns).where(*where)).one()
     found: dict[str, tuple[float, float] | None] = {}
-    for i, name in enumerate(legs):
-        median, p90 = values[2 * i], values[2 * i + 1]
-        found[name] = None if median is None else (float(median), float(p90))
+    for name, pair in zip(legs, values, strict=True):
+        found[name] = None if pair is None else (float(pair[0]), float(pair[1]))
     return Turnaround(**found)
 
 
