@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from regency_hub.models import HubSession, HubUser, LoginFailure
@@ -62,7 +63,7 @@ def log_in(session: Session, *, username: str, password: str) -> Login | Refusal
     it wrote must be committed although the login fails."""
     name = _norm(username)
     now = datetime.now(UTC)
-    failure = session.get(LoginFailure, name, with_for_update=True)
+    failure = session.get(LoginFailure, name)
     if failure is not None and failure.wait_until is not None and failure.wait_until > now:
         wait = int((failure.wait_until - now).total_seconds()) + 1
         return Refusal(
@@ -70,16 +71,22 @@ def log_in(session: Session, *, username: str, password: str) -> Login | Refusal
         )
     user = session.scalars(select(HubUser).where(HubUser.username == name)).first()
     if not _verify(password, user.password_hash if user else _DUMMY_HASH) or user is None:
-        if failure is None:
-            failure = LoginFailure(name=name, failures=0)
-            session.add(failure)
-        failure.failures += 1
-        if failure.failures >= FREE_FAILURES:
-            wait_s = min(
-                MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** (failure.failures - FREE_FAILURES)
+        # An upsert: two first failures at once for one name must not collide.
+        failures = session.scalar(
+            insert(LoginFailure)
+            .values(name=name, failures=1)
+            .on_conflict_do_update(
+                index_elements=["name"], set_={"failures": LoginFailure.failures + 1}
             )
-            failure.wait_until = now + timedelta(seconds=wait_s)
-        session.flush()
+            .returning(LoginFailure.failures)
+        )
+        if failures is not None and failures >= FREE_FAILURES:
+            wait_s = min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** (failures - FREE_FAILURES))
+            session.execute(
+                update(LoginFailure)
+                .where(LoginFailure.name == name)
+                .values(wait_until=now + timedelta(seconds=wait_s))
+            )
         return Refusal(WRONG_LOGIN)
     if failure is not None:
         session.delete(failure)

@@ -160,9 +160,13 @@ def create_app(
             },
         }
 
-    def login_page(request: Request, *, error: str = "", status_code: int = 200) -> Response:
+    def login_page(
+        request: Request, *, error: str = "", status_code: int = 200, username: str = ""
+    ) -> Response:
         token = secrets.token_urlsafe(24)
-        response = page(request, "login.html", status_code, csrf=token, error=error)
+        response = page(
+            request, "login.html", status_code, csrf=token, error=error, username=username[:60]
+        )
         response.set_cookie(
             LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure(request)
         )
@@ -185,7 +189,10 @@ def create_app(
             result = staff.log_in(session, username=username, password=password)
         if isinstance(result, staff.Refusal):
             response = login_page(
-                request, error=result.message, status_code=429 if result.retry_after else 401
+                request,
+                error=result.message,
+                status_code=429 if result.retry_after else 401,
+                username=username,
             )
             if result.retry_after:
                 response.headers["Retry-After"] = str(result.retry_after)
