@@ -1,9 +1,10 @@
-"""What the dashboard shows, as a few aggregate queries on `request_states` and `villages`.
+"""What the dashboard shows, as a few aggregate queries on the ingest's projections.
 
 Months are the village's calendar months (WIB, UTC+7: a letter filed at 23:30 on the 31st
-belongs to that month). Every letter query is a range on `filed_at`, which the covering
-index `ix_request_states_filed` answers without visiting the table; no query reads
-`events`, which grows four times faster.
+belongs to that month). Counts come from `letter_months` (a row per village, month and
+type); turnaround and kiosk share from one month of `request_states`, a range on
+`filed_at` that the covering index `ix_request_states_filed` answers without visiting
+the table. No query reads `events`, which grows four times faster.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from regency_hub.models import RequestState, SentAnnouncement, Village
+from regency_hub.models import LetterMonth, RequestState, SentAnnouncement, Village
 
 WIB = ZoneInfo("Asia/Jakarta")
 SILENT_AFTER = timedelta(hours=24)
@@ -134,11 +135,12 @@ def letters(session: Session, *, month: date, village_id: int | None = None) -> 
     where = _in_range(start, end, village_id)
     names = dict(session.execute(select(Village.id, Village.name)).tuples().all())
     grid: dict[int, dict[str, int]] = {}
-    for vid, letter_type, count in session.execute(
-        select(RequestState.village_id, RequestState.letter_type, func.count())
-        .where(*where)
-        .group_by(RequestState.village_id, RequestState.letter_type)
-    ):
+    counted = select(LetterMonth.village_id, LetterMonth.letter_type, LetterMonth.filed).where(
+        LetterMonth.month == month
+    )
+    if village_id is not None:
+        counted = counted.where(LetterMonth.village_id == village_id)
+    for vid, letter_type, count in session.execute(counted):
         kind = letter_type or "?"
         grid.setdefault(vid, {})[kind] = count
         report.type_totals[kind] = report.type_totals.get(kind, 0) + count
@@ -161,14 +163,14 @@ def letters(session: Session, *, month: date, village_id: int | None = None) -> 
 
 def _trend(session: Session, *, month: date, village_id: int | None) -> list[tuple[date, int]]:
     first = add_months(month, 1 - TREND_MONTHS)
-    local_month = func.date_trunc("month", func.timezone("Asia/Jakarta", RequestState.filed_at))
-    where = _in_range(month_start(first), month_start(add_months(month, 1)), village_id)
-    counts = {
-        m.date(): n
-        for m, n in session.execute(
-            select(local_month, func.count()).where(*where).group_by(local_month)
-        )
-    }
+    query = (
+        select(LetterMonth.month, func.sum(LetterMonth.filed))
+        .where(LetterMonth.month >= first, LetterMonth.month <= month)
+        .group_by(LetterMonth.month)
+    )
+    if village_id is not None:
+        query = query.where(LetterMonth.village_id == village_id)
+    counts = {m: int(n) for m, n in session.execute(query)}
     months = [add_months(first, i) for i in range(TREND_MONTHS)]
     return [(m, counts.get(m, 0)) for m in months]
 

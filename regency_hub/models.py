@@ -104,6 +104,19 @@ class RequestState(Base):
     picked_up_via: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
+class LetterMonth(Base):
+    """Requests filed per village, WIB calendar month and letter type: kept by the ingest
+    with each new `request.filed`, so the dashboard's counts and 12-month line read a
+    few thousand rows instead of scanning millions of requests."""
+
+    __tablename__ = "letter_months"
+
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    letter_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    filed: Mapped[int] = mapped_column(BigInteger)
+
+
 class DayAggregate(Base):
     __tablename__ = "day_aggregates"
     __table_args__ = (UniqueConstraint("village_id", "day"),)
