@@ -237,3 +237,25 @@ def test_announcement_is_recorded_only_once_published(
         titles = list(session.scalars(select(SentAnnouncement.title)))
     assert titles == ["Libur nasional"]
     assert client.post("/pengumuman", data={"title": "x", "csrf": "bad"}).status_code == 403
+
+
+def test_monthly_counts_survive_a_redelivery(client: TestClient, seeded: HubDatabase) -> None:
+    """JetStream redelivers a batch whose ack was lost: the month's count stays."""
+    batch = [
+        m
+        for i in range(3)
+        for m in request_life(
+            "36.04.02.2003",
+            f"RD{i:04d}",
+            letter_type="SKD",
+            filed=datetime(2025, 1, 5 + i, tzinfo=UTC),
+            ready_after=timedelta(hours=3),
+        )
+    ]
+    assert ingest(seeded, batch).stored == len(batch)
+    again = ingest(seeded, batch)
+    assert again.stored == 0 and again.duplicates == len(batch)
+    _login(client)
+    page = client.get("/surat", params={"bulan": "2025-01"}).text
+    assert '<span class="big" id="total">3</span>' in page
+    assert "<td>3,0 jam</td><td>3,0 jam</td>" in page
