@@ -150,14 +150,7 @@ def letters(session: Session, *, month: date, village_id: int | None = None) -> 
         key=lambda row: (-row[2], row[0]),
     )
     report.trend = _trend(session, month=month, village_id=village_id)
-    report.turnaround = _turnaround(session, where)
-    picked, kiosk = session.execute(
-        select(
-            func.count(RequestState.picked_up_at),
-            func.count().filter(RequestState.picked_up_via == "kiosk"),
-        ).where(*where)
-    ).one()
-    report.picked_up, report.picked_up_kiosk = picked, kiosk
+    report.turnaround, report.picked_up, report.picked_up_kiosk = _service(session, where)
     return report
 
 
@@ -179,14 +172,15 @@ def _hours(interval: ColumnElement[Any]) -> ColumnElement[Any]:
     return cast(func.extract("epoch", interval), Float) / 3600.0
 
 
-def _turnaround(session: Session, where: list[ColumnElement[bool]]) -> Turnaround:
+def _service(session: Session, where: list[ColumnElement[bool]]) -> tuple[Turnaround, int, int]:
+    """Turnaround, letters picked up and those at the kiosk: one scan of the month."""
     legs = {
         "filed_ready": (RequestState.filed_at, RequestState.ready_at),
         "ready_picked": (RequestState.ready_at, RequestState.picked_up_at),
         "filed_picked": (RequestState.filed_at, RequestState.picked_up_at),
     }
     # One sort per leg: percentile_cont over an array of fractions gives both at once.
-    columns = []
+    columns: list[ColumnElement[Any]] = []
     for start_col, end_col in legs.values():
         made = and_(start_col.is_not(None), end_col.is_not(None))
         columns.append(
@@ -194,11 +188,13 @@ def _turnaround(session: Session, where: list[ColumnElement[bool]]) -> Turnaroun
             .within_group(_hours(end_col - start_col))
             .filter(made)
         )
-    values = session.execute(select(*columns).where(*where)).one()
+    columns.append(func.count(RequestState.picked_up_at))
+    columns.append(func.count().filter(RequestState.picked_up_via == "kiosk"))
+    *pairs, picked, kiosk = session.execute(select(*columns).where(*where)).one()
     found: dict[str, tuple[float, float] | None] = {}
-    for name, pair in zip(legs, values, strict=True):
+    for name, pair in zip(legs, pairs, strict=True):
         found[name] = None if pair is None else (float(pair[0]), float(pair[1]))
-    return Turnaround(**found)
+    return Turnaround(**found), picked, kiosk
 
 
 def announcements(session: Session, *, limit: int = 20) -> list[SentAnnouncement]:
