@@ -171,6 +171,14 @@ def bad_link_figures(data: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def hub_dashboard_figures(data: dict[str, Any]) -> list[Figure]:
+    size = f"{data['events'] / 1e6:.1f} M events"
+    out = [fig(f"hub dashboard: load {size} with COPY", data["load_s"], "s")]
+    for page, row in data["pages"].items():
+        out.append(fig(f"hub dashboard ({size}): {page} p95", row["p95_ms"], "ms"))
+    return out
+
+
 BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("render.py", ["--runs", "30"], render_figures),
     ("signing.py", ["--runs", "30"], signing_figures),
@@ -184,6 +192,7 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("register_import.py", ["--residents", "5000"], install_figures),
     ("hub_scale.py", ["--villages", "326", "--events", "1000"], hub_scale_figures),
     ("sync_bad_link.py", ["--events", "5000"], bad_link_figures),
+    ("hub_dashboard.py", ["--events", "20000000", "--runs", "30"], hub_dashboard_figures),
 ]
 
 QUICK = {
@@ -195,6 +204,7 @@ QUICK = {
     "register_import.py": ["--residents", "500"],
     "hub_scale.py": ["--villages", "20", "--events", "200"],
     "sync_bad_link.py": ["--events", "150"],
+    "hub_dashboard.py": ["--events", "200000", "--runs", "10"],
 }
 
 

@@ -17,6 +17,9 @@ from regency_hub import natsconf, natsproc, streams, villages
 from regency_hub.config import HubSettings
 from regency_hub.database import HubDatabase
 
+# How long the web page waits for JetStream's PubAck of an announcement.
+ANNOUNCE_TIMEOUT_SECONDS = 10.0
+
 
 def _settings() -> HubSettings:
     return HubSettings()
@@ -160,9 +163,26 @@ def cmd_serve(_: argparse.Namespace) -> int:
         with db.unit_of_work() as session:
             for user in villages.village_users(session):
                 await streams.ensure_village_consumer(js, user.kode_desa)
+
+        def announce(event_id: str, raw: bytes) -> None:
+            # Called from the web thread; the publish runs on this loop, where nc lives.
+            future = asyncio.run_coroutine_threadsafe(
+                js.publish(
+                    subjects.down_subject(None, "regency.announcement"),
+                    raw,
+                    headers=streams.publish_headers(event_id),
+                ),
+                loop,
+            )
+            try:
+                future.result(timeout=ANNOUNCE_TIMEOUT_SECONDS)
+            except Exception as exc:
+                future.cancel()
+                raise RuntimeError(f"announcement not acknowledged: {type(exc).__name__}") from exc
+
         web = uvicorn.Server(
             uvicorn.Config(
-                create_app(db, counts),
+                create_app(db, counts, announce=announce),
                 host=settings.http_host,
                 port=settings.http_port,
                 access_log=False,

@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import nats.errors
 from nats.aio.msg import Msg
@@ -27,11 +29,20 @@ from sqlalchemy.orm import Session
 
 from loket_protocol import events, subjects
 from regency_hub.database import HubDatabase
-from regency_hub.models import CatalogEntry, DayAggregate, Event, RequestState, Village
+from regency_hub.models import (
+    CatalogEntry,
+    DayAggregate,
+    Event,
+    LetterMonth,
+    RequestState,
+    Village,
+)
 
 log = logging.getLogger("loket.hub.ingest")
 FETCH_BATCH = 500
 FETCH_WAIT_SECONDS = 1.0
+# The dashboard's months are the villages' calendar months (Western Indonesia Time).
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 @dataclass
@@ -152,6 +163,25 @@ def _status_upsert() -> Any:
     )
 
 
+def _month_counts(filed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    counted: Counter[tuple[int, date, str]] = Counter()
+    for row in filed:
+        local = row["filed_at"].astimezone(WIB)
+        counted[(row["village_id"], date(local.year, local.month, 1), row["letter_type"])] += 1
+    return [
+        {"village_id": v, "month": m, "letter_type": t, "filed": n}
+        for (v, m, t), n in sorted(counted.items())  # one order: concurrent batches never deadlock
+    ]
+
+
+def _month_upsert() -> Any:
+    statement = insert(LetterMonth)
+    return statement.on_conflict_do_update(
+        index_elements=["village_id", "month", "letter_type"],
+        set_={"filed": LetterMonth.__table__.c.filed + statement.excluded.filed},
+    )
+
+
 class _Projection:
     """What a batch's new events change besides the events table."""
 
@@ -222,6 +252,7 @@ class _Projection:
         # kind (several status changes of one request) the rows keep the batch's order.
         if self.filed:
             session.execute(_request_upsert("letter_type", "channel", "filed_at"), self.filed)
+            session.execute(_month_upsert(), _month_counts(self.filed))
         if self.status:
             session.execute(_status_upsert(), self.status)
         if self.picked:

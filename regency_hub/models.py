@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -74,10 +75,21 @@ class Event(Base):
 
 class RequestState(Base):
     """One row per request per village: its latest status and the times that make
-    turnaround (filed -> ready -> picked up)."""
+    turnaround (filed -> ready -> picked up). The dashboard reads only this table; its
+    indexes (h0002) cover the month-range scans."""
 
     __tablename__ = "request_states"
-    __table_args__ = (UniqueConstraint("village_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("village_id", "code"),
+        Index(
+            "ix_request_states_filed",
+            "filed_at",
+            "village_id",
+            "letter_type",
+            postgresql_include=["ready_at", "picked_up_at", "picked_up_via"],
+        ),
+        Index("ix_request_states_village_filed", "village_id", "filed_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
@@ -90,6 +102,19 @@ class RequestState(Base):
     ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     picked_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     picked_up_via: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class LetterMonth(Base):
+    """Requests filed per village, WIB calendar month and letter type: kept by the ingest
+    with each new `request.filed`, so the dashboard's counts and 12-month line read a
+    few thousand rows instead of scanning millions of requests."""
+
+    __tablename__ = "letter_months"
+
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    letter_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    filed: Mapped[int] = mapped_column(BigInteger)
 
 
 class DayAggregate(Base):
@@ -130,7 +155,7 @@ class UmkmEntry(Base):
 
 
 class HubUser(Base):
-    """Regency staff who will log in to the dashboard."""
+    """Regency staff who log in to the dashboard."""
 
     __tablename__ = "hub_users"
 
@@ -149,3 +174,28 @@ class SentAnnouncement(Base):
     title: Mapped[str] = mapped_column(String(160))
     body: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class HubSession(Base):
+    """A staff login. The cookie holds a random token, this row only its SHA-256, so a
+    copy of the database opens no session; logout deletes the row."""
+
+    __tablename__ = "hub_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("hub_users.id", ondelete="CASCADE"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class LoginFailure(Base):
+    """Failed logins per user name (existing or not, so it tells nothing about accounts)."""
+
+    __tablename__ = "hub_login_failures"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    wait_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -1,29 +1,157 @@
-"""The hub's web app. This slice serves its health (with the ingest's counts); the
-regency dashboard (staff login, charts, registers) is the next slice."""
+"""The hub's web app: its health (with the ingest's counts) and the regency dashboard.
+
+Server-rendered pages for regency staff, Indonesian first: villages and their sync,
+letters and turnaround per month, announcements to every village, the UMKM register.
+Every page reads through `dashboard.py`; logins and sessions are `staff.py`'s.
+"""
 
 from __future__ import annotations
 
+import re
+import secrets
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 from sqlalchemy import func, select
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from regency_hub import charts, dashboard, staff, villages
 from regency_hub.database import HubDatabase
 from regency_hub.ingest import IngestCounts
-from regency_hub.models import Event, Village
+from regency_hub.models import Event, HubUser, Village
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "loket_hub_session"
+LOGIN_CSRF_COOKIE = "loket_hub_login_csrf"
+BAD_FORM = "Sesi formulir tidak valid. Muat ulang halaman lalu coba lagi."
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+MONTH_NAMES = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
+# Publishes an announcement (event id, envelope) to every village; raises if not acked.
+Announcer = Callable[[str, bytes], None]
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 
-def create_app(db: HubDatabase, counts: IngestCounts) -> FastAPI:
-    app = FastAPI(title="Loket Desa regency hub", docs_url=None, redoc_url=None)
+class _LoginNeeded(Exception):
+    pass
+
+
+class _PageHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _when(value: Any) -> str:
+    if value is None:
+        return "belum pernah"
+    local = value.astimezone(dashboard.WIB)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H:%M} WIB"
+
+
+def _span(value: timedelta | None) -> str:
+    if value is None:
+        return "-"
+    seconds = int(value.total_seconds())
+    if seconds < 120:
+        return f"{seconds} detik"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60} menit"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} jam"
+    return f"{seconds // 86400} hari"
+
+
+def _hours(value: float) -> str:
+    if value < 1:
+        return f"{round(value * 60)} menit"
+    if value < 48:
+        return f"{value:.1f} jam".replace(".", ",")
+    return f"{value / 24:.1f} hari".replace(".", ",")
+
+
+def _month_label(month: date) -> str:
+    return f"{MONTH_NAMES[month.month - 1]} {month.year}"
+
+
+def _parse_month(text: str | None) -> date:
+    if text and re.fullmatch(r"\d{4}-\d{2}", text):
+        year, month = int(text[:4]), int(text[5:])
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return date(year, month, 1)
+    return dashboard.this_month()
+
+
+def create_app(
+    db: HubDatabase, counts: IngestCounts, *, announce: Announcer | None = None
+) -> FastAPI:
+    app = FastAPI(title="Loket Desa regency hub", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(_PageHeaders)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters.update(when=_when, span=_span, hours=_hours, number=charts.number)
+    templates.env.globals["month_label"] = _month_label
+
+    def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+    def secure(request: Request) -> bool:
+        return request.url.scheme == "https"
+
+    def signed_in(request: Request) -> tuple[HubUser, str]:
+        """The user and the session's CSRF token, or off to the login page."""
+        with db.unit_of_work() as session:
+            found = staff.current(session, token=request.cookies.get(SESSION_COOKIE))
+            if found is None:
+                raise _LoginNeeded
+            user, row = found
+            return user, row.csrf
+
+    def check_csrf(expected: str, supplied: str) -> bool:
+        return bool(supplied) and secrets.compare_digest(
+            expected.encode(), supplied.encode("utf-8", "surrogatepass")
+        )
+
+    @app.exception_handler(_LoginNeeded)
+    def _to_login(request: Request, _: _LoginNeeded) -> Response:
+        return RedirectResponse("/masuk", status_code=303)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
         with db.unit_of_work() as session:
-            villages = session.scalar(select(func.count()).select_from(Village))
+            village_count = session.scalar(select(func.count()).select_from(Village))
             stored = session.scalar(select(func.count()).select_from(Event))
         return {
             "ok": True,
-            "villages": villages,
+            "villages": village_count,
             "events": stored,
             "ingest": {
                 "stored": counts.stored,
@@ -31,5 +159,180 @@ def create_app(db: HubDatabase, counts: IngestCounts) -> FastAPI:
                 "refused": counts.refused,
             },
         }
+
+    def login_page(
+        request: Request, *, error: str = "", status_code: int = 200, username: str = ""
+    ) -> Response:
+        token = secrets.token_urlsafe(24)
+        response = page(
+            request, "login.html", status_code, csrf=token, error=error, username=username[:60]
+        )
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure(request)
+        )
+        return response
+
+    @app.get("/masuk")
+    def login_form(request: Request) -> Response:
+        return login_page(request)
+
+    @app.post("/masuk")
+    def login(
+        request: Request,
+        username: str = Form(""),
+        password: str = Form(""),
+        csrf: str = Form(""),
+    ) -> Response:
+        if not check_csrf(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
+            return login_page(request, error=BAD_FORM, status_code=403)
+        with db.unit_of_work() as session:
+            result = staff.log_in(session, username=username, password=password)
+        if isinstance(result, staff.Refusal):
+            response = login_page(
+                request,
+                error=result.message,
+                status_code=429 if result.retry_after else 401,
+                username=username,
+            )
+            if result.retry_after:
+                response.headers["Retry-After"] = str(result.retry_after)
+            return response
+        response = RedirectResponse("/desa", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE, result.token, httponly=True, samesite="strict", secure=secure(request)
+        )
+        response.delete_cookie(LOGIN_CSRF_COOKIE)
+        return response
+
+    @app.post("/keluar")
+    def logout(request: Request, csrf: str = Form("")) -> Response:
+        _, expected = signed_in(request)
+        if not check_csrf(expected, csrf):
+            return HTMLResponse(BAD_FORM, status_code=403)
+        with db.unit_of_work() as session:
+            staff.log_out(session, token=request.cookies.get(SESSION_COOKIE))
+        response = RedirectResponse("/masuk", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @app.get("/")
+    def home(request: Request) -> Response:
+        signed_in(request)
+        return RedirectResponse("/desa", status_code=303)
+
+    @app.get("/desa")
+    def village_list(request: Request, kecamatan: str = "") -> Response:
+        user, csrf = signed_in(request)
+        with db.unit_of_work() as session:
+            rows = dashboard.villages(session, kecamatan=kecamatan or None)
+            names = dashboard.kecamatan_names(session)
+        return page(
+            request,
+            "villages.html",
+            user=user,
+            csrf=csrf,
+            nav="desa",
+            rows=rows,
+            kecamatan=kecamatan,
+            kecamatan_names=names,
+            silent=sum(1 for r in rows if r.silent),
+        )
+
+    @app.get("/surat")
+    def letters(request: Request, bulan: str = "", desa: str = "") -> Response:
+        user, csrf = signed_in(request)
+        month = _parse_month(bulan)
+        village_id = int(desa) if desa.isdigit() else None
+        with db.unit_of_work() as session:
+            report = dashboard.letters(session, month=month, village_id=village_id)
+            choices = dashboard.village_choices(session)
+        by_type = charts.bar_chart(
+            [(t, report.type_totals[t]) for t in report.types[:12]],
+            title=f"Surat per jenis, {_month_label(month)}",
+        )
+        trend = charts.line_chart(
+            [(f"{MONTHS[m.month - 1]} {m.year % 100:02d}", n) for m, n in report.trend],
+            title="Surat per bulan, 12 bulan terakhir",
+        )
+        return page(
+            request,
+            "letters.html",
+            user=user,
+            csrf=csrf,
+            nav="surat",
+            report=report,
+            month_value=f"{month:%Y-%m}",
+            choices=choices,
+            village_id=village_id,
+            by_type_chart=by_type,
+            trend_chart=trend,
+        )
+
+    @app.get("/umkm")
+    def umkm(request: Request) -> Response:
+        user, csrf = signed_in(request)
+        return page(request, "umkm.html", user=user, csrf=csrf, nav="umkm")
+
+    def announcements_page(
+        request: Request, user: HubUser, csrf: str, **context: Any
+    ) -> HTMLResponse:
+        with db.unit_of_work() as session:
+            sent = dashboard.announcements(session)
+        context.setdefault("status_code", 200)
+        return page(
+            request,
+            "announcements.html",
+            user=user,
+            csrf=csrf,
+            nav="pengumuman",
+            sent=sent,
+            connected=announce is not None,
+            **context,
+        )
+
+    @app.get("/pengumuman")
+    def announcements(request: Request, terkirim: str = "") -> Response:
+        user, csrf = signed_in(request)
+        return announcements_page(request, user, csrf, done=bool(terkirim))
+
+    @app.post("/pengumuman")
+    def send_announcement(
+        request: Request, title: str = Form(""), body: str = Form(""), csrf: str = Form("")
+    ) -> Response:
+        user, expected = signed_in(request)
+        if not check_csrf(expected, csrf):
+            return HTMLResponse(BAD_FORM, status_code=403)
+        # Browsers send CRLF; the event allows only newlines.
+        title, body = title.strip(), body.replace("\r\n", "\n").strip()
+
+        def refused(error: str, status_code: int) -> HTMLResponse:
+            return announcements_page(
+                request,
+                user,
+                expected,
+                error=error,
+                title=title,
+                body=body,
+                status_code=status_code,
+            )
+
+        if not title:
+            return refused("Judul wajib diisi.", 422)
+        if announce is None:
+            return refused("Hub belum tersambung ke NATS; pengumuman tidak dapat dikirim.", 503)
+        try:
+            with db.unit_of_work() as session:
+                event_id, raw = villages.new_announcement(session, title=title, body=body)
+                # Inside the transaction: a publish that fails records nothing.
+                announce(event_id, raw)
+        except ValidationError:
+            return refused(
+                "Judul paling panjang 160 huruf, isi 2.000 huruf, tanpa deretan 10 angka "
+                "atau lebih (NIK, KK, nomor HP tidak boleh keluar).",
+                422,
+            )
+        except (OSError, TimeoutError, RuntimeError):
+            return refused("Pengumuman gagal dikirim ke NATS. Coba lagi sebentar lagi.", 503)
+        return RedirectResponse("/pengumuman?terkirim=1", status_code=303)
 
     return app

@@ -58,6 +58,28 @@ def test_route_map_names_every_route_and_its_file() -> None:
     assert not documented - served, f"gone from the code: {sorted(documented - served)}"
 
 
+def test_hub_route_map_names_every_route() -> None:
+    from regency_hub.database import HubDatabase
+    from regency_hub.ingest import IngestCounts
+    from regency_hub.web import create_app
+
+    # No connection is made: the engine connects on first use.
+    app = create_app(HubDatabase("postgresql+psycopg://nobody@127.0.0.1:1/none"), IngestCounts())
+    served = {
+        (method, route.path)  # type: ignore[attr-defined]
+        for route in app.routes
+        if not route.path.startswith("/static")  # type: ignore[attr-defined]
+        for method in route.methods - {"HEAD"}  # type: ignore[attr-defined]
+    }
+    documented = {
+        (method.strip(), path)
+        for path_cell, methods, _ in _table_rows("The hub's routes")
+        for path in _CELL.findall(path_cell)
+        for method in methods.split(",")
+    }
+    assert served == documented
+
+
 def test_lifecycle_table_matches_the_transitions() -> None:
     table = {
         _CELL.findall(name)[0]: (
