@@ -325,9 +325,7 @@ def _start_db_replica(settings: Settings) -> Replicator | None:
         return None
     assert settings.hub_credentials is not None
     creds = HubCredentials.load(settings.hub_credentials, url=settings.hub_url)
-    replicator = offsite_db.Replicator(
-        target, creds, log_file=settings.data_dir / "litestream.log"
-    )
+    replicator = offsite_db.Replicator(target, creds, log_file=settings.data_dir / "litestream.log")
     try:
         replicator.start()
     except offsite_db.OffsiteError as exc:
@@ -385,12 +383,13 @@ def cmd_sync_run(_: argparse.Namespace) -> int:
 
 
 def cmd_restore_from_hub(_: argparse.Namespace) -> int:
+    from office_server.offsite_db import OffsiteError
     from office_server.restore_from_hub import RestoreRefused, restore_from_hub
     from office_server.sync.hub_link import HubLinkError
 
     try:
         done = restore_from_hub(get_settings())
-    except (RestoreRefused, HubLinkError) as exc:
+    except (RestoreRefused, HubLinkError, OffsiteError) as exc:
         raise CommandFailed(str(exc)) from exc
     except OSError as exc:
         raise CommandFailed(f"Pemulihan dari hub gagal / restore failed: {exc}") from exc

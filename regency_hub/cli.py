@@ -12,6 +12,8 @@ import signal
 import sys
 import threading
 
+import nats.errors
+
 from loket_protocol import subjects
 from regency_hub import natsconf, natsproc, streams, villages
 from regency_hub.config import HubSettings
@@ -36,6 +38,10 @@ def _write_nats_config(settings: HubSettings, db: HubDatabase) -> None:
     with db.unit_of_work() as session:
         users = villages.village_users(session)
     natsconf.write(settings, users)
+
+
+# About 30 s of tries at 0.2 s for the hub's JetStream to answer after a reload.
+RELOAD_WAIT_TRIES = 150
 
 
 def cmd_add_village(args: argparse.Namespace) -> int:
@@ -73,6 +79,14 @@ async def _ensure_consumer(settings: HubSettings, kode_desa: str) -> None:
     nc = await streams.connect(settings)
     try:
         js = nc.jetstream()
+        # A reload that adds an account (the village's archive) restarts JetStream's API
+        # for a moment: until it answers again, requests find no responder.
+        for _ in range(RELOAD_WAIT_TRIES):
+            try:
+                await js.account_info()
+                break
+            except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+                await asyncio.sleep(0.2)
         await streams.ensure_streams(js, settings)
         await streams.ensure_village_consumer(js, kode_desa)
     finally:
