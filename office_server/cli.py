@@ -313,29 +313,22 @@ def cmd_sync_status(_: argparse.Namespace) -> int:
     return 0
 
 
-def _start_db_replica(settings: Settings) -> Replicator | None:
+def _db_replica(settings: Settings) -> Replicator | None:
     """Litestream for a SQLite village with the off-site archive on (else None)."""
     from office_server import offsite_db
     from office_server.restore_from_hub import sqlite_path
     from office_server.sync.hub_link import HubCredentials
-    from office_server.sync.looping import LINK_ERRORS
 
     target = sqlite_path(settings)
     if not settings.hub_archive or target is None:
         return None
     assert settings.hub_credentials is not None
-    creds = HubCredentials.load(settings.hub_credentials, url=settings.hub_url)
-    replicator = offsite_db.Replicator(target, creds, log_file=settings.data_dir / "litestream.log")
-    try:
-        replicator.start()
-    except offsite_db.OffsiteError as exc:
-        print(f"  Off-site database copy not running: {exc}", flush=True)
-        return None
-    except LINK_ERRORS as exc:
-        # The office works without it (the hub is away); the next start tries again.
-        print(f"  Off-site database copy not running: {type(exc).__name__}", flush=True)
-        return None
-    return replicator
+    return offsite_db.Replicator(
+        target,
+        HubCredentials.load(settings.hub_credentials, url=settings.hub_url),
+        log_file=settings.data_dir / "litestream.log",
+        retry_max_seconds=settings.sync_retry_max_seconds,
+    )
 
 
 def cmd_sync_run(_: argparse.Namespace) -> int:
@@ -351,20 +344,22 @@ def cmd_sync_run(_: argparse.Namespace) -> int:
     db = _db()
     relay = Relay.from_settings(db, settings)
     uploader = PdfUploader.from_settings(db, settings) if settings.hub_archive else None
-    replicator = _start_db_replica(settings)
+    replicator = _db_replica(settings)
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await asyncio.gather(relay.run(stop), *([uploader.run(stop)] if uploader else []))
+        await asyncio.gather(
+            relay.run(stop),
+            *([uploader.run(stop)] if uploader else []),
+            *([replicator.run(stop)] if replicator else []),
+        )
 
     try:
         asyncio.run(main())
     finally:
-        if replicator is not None:
-            replicator.stop()  # Litestream ships what it has left, then exits
         db.dispose()
         c = relay.counts
         print(
@@ -458,11 +453,13 @@ def cmd_server(args: argparse.Namespace) -> int:
             print("  Regency hub:      relay running (loket sync status)")
             if settings.hub_archive:
                 from office_server import offsite_pdfs
+                from office_server.sync import looping
 
                 offsite_pdfs.start_in_thread(app.state.db, settings)
-                replicator = _start_db_replica(settings)
+                replicator = _db_replica(settings)
                 if replicator is not None:
-                    atexit.register(replicator.stop)
+                    looping.start_in_thread("offsite-db", replicator.run)
+                    atexit.register(replicator.stop)  # the thread dies with the server
                 print("  Off-site archive: letter PDFs and the database copied to the hub")
         except HubLinkError:
             # The office serves its residents regardless; the outbox keeps every change.

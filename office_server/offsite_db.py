@@ -32,6 +32,7 @@ import nats
 import nats.js.errors
 
 from loket_protocol import subjects
+from office_server.sync import looping
 from office_server.sync.hub_link import HubCredentials
 
 PASSWORD_ENV = "LOKET_ARCHIVE_PASSWORD"  # noqa: S105 - the variable's name
@@ -112,25 +113,58 @@ async def ensure_bucket(creds: HubCredentials, bucket: str) -> None:
 
 
 class Replicator:
-    """`litestream replicate` for one SQLite file, as a child process."""
+    """`litestream replicate` for one SQLite file, as a child process, started once the
+    hub has answered (a village that boots offline starts it when the link comes)."""
 
-    def __init__(self, db_path: Path, creds: HubCredentials, *, log_file: Path) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        creds: HubCredentials,
+        *,
+        log_file: Path,
+        retry_max_seconds: float = 30.0,
+    ) -> None:
         self.db_path = db_path
         self.creds = creds
         self.log_file = log_file
+        self.retry_max_seconds = retry_max_seconds
         self.proc: subprocess.Popen[bytes] | None = None
+        self.failed_rounds = 0
         self._workdir: _Workdir | None = None
 
-    def start(self) -> None:
-        asyncio.run(ensure_bucket(self.creds, subjects.ARCHIVE_DB_BUCKET))
-        self._workdir = _Workdir(self.db_path, self.creds)
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop`: make sure the bucket exists, start Litestream, let it work; then
+        stop it (it ships what it has left)."""
+        try:
+            await looping.keep_linked(
+                self._session,
+                stop,
+                retry_max_seconds=self.retry_max_seconds,
+                failed=self._failed,
+                what="off-site database",
+            )
+        finally:
+            await asyncio.to_thread(self.stop)
+
+    def _failed(self, _exc: BaseException) -> None:
+        self.failed_rounds += 1
+
+    async def _session(self, stop: asyncio.Event) -> None:
+        await ensure_bucket(self.creds, subjects.ARCHIVE_DB_BUCKET)
+        self.launch()
+        await stop.wait()  # Litestream keeps its own link (and retries it) from here
+
+    def launch(self) -> None:
+        if self.running():
+            return
+        self._workdir = self._workdir or _Workdir(self.db_path, self.creds)
         with open(self.log_file, "ab") as log:  # the child keeps its own copy
             self.proc = subprocess.Popen(
                 [binary(), "replicate", "-config", str(self._workdir.config)],
                 env=_env(self.creds),
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # a Ctrl-C at the terminal reaches it through stop()
+                start_new_session=True,  # stopped by stop(), not by the terminal's Ctrl-C
             )
 
     def running(self) -> bool:

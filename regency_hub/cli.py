@@ -79,16 +79,18 @@ async def _ensure_consumer(settings: HubSettings, kode_desa: str) -> None:
     nc = await streams.connect(settings)
     try:
         js = nc.jetstream()
-        # A reload that adds an account (the village's archive) restarts JetStream's API
-        # for a moment: until it answers again, requests find no responder.
-        for _ in range(RELOAD_WAIT_TRIES):
+        # A reload that adds an account (the village's archive) re-enables JetStream in
+        # every account: for a moment, whenever the server gets to it, its API has no
+        # responder. Tried again until it answers.
+        for attempt in range(RELOAD_WAIT_TRIES):
             try:
-                await js.account_info()
-                break
+                await streams.ensure_streams(js, settings)
+                await streams.ensure_village_consumer(js, kode_desa)
+                return
             except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+                if attempt == RELOAD_WAIT_TRIES - 1:
+                    raise
                 await asyncio.sleep(0.2)
-        await streams.ensure_streams(js, settings)
-        await streams.ensure_village_consumer(js, kode_desa)
     finally:
         await nc.close()
 
