@@ -13,6 +13,7 @@ import sys
 import threading
 
 import nats.errors
+import nats.js.errors
 
 from loket_protocol import subjects
 from regency_hub import natsconf, natsproc, streams, villages
@@ -87,7 +88,11 @@ async def _ensure_consumer(settings: HubSettings, kode_desa: str) -> None:
                 await streams.ensure_streams(js, settings)
                 await streams.ensure_village_consumer(js, kode_desa)
                 return
-            except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+            except (
+                nats.errors.NoRespondersError,
+                nats.errors.TimeoutError,
+                nats.js.errors.ServiceUnavailableError,
+            ):
                 if attempt == RELOAD_WAIT_TRIES - 1:
                     raise
                 await asyncio.sleep(0.2)
