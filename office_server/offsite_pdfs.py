@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass, field
 
@@ -38,12 +39,13 @@ from office_server.sync.hub_link import HubCredentials
 IDLE_SECONDS = 2.0
 CLOSE_TIMEOUT_SECONDS = 5.0
 LINK_ERRORS = looping.LINK_ERRORS
+log = logging.getLogger("loket.offsite")
 
 
 @dataclass
 class UploadCounts:
     uploaded: int = 0
-    already_there: int = 0
+    unreadable: int = 0
     rounds_failed: int = 0
     connected: int = 0
     errors: dict[str, int] = field(default_factory=dict)
@@ -74,9 +76,14 @@ async def names_in(store: ObjectStore) -> set[str]:
         return set()
 
 
-def letter_hashes(db: Database) -> set[str]:
+def letter_hashes(db: Database, *, after_id: int = 0) -> tuple[set[str], int]:
+    """The PDF hashes of letters with an id above `after_id`, and the highest id seen
+    (letters are only ever added, so a round reads only what is new)."""
     with db.unit_of_work(write=False) as session:
-        return set(session.scalars(select(Letter.pdf_sha256)))
+        rows = session.execute(
+            select(Letter.id, Letter.pdf_sha256).where(Letter.id > after_id)
+        ).all()
+    return {sha for _, sha in rows}, max((i for i, _ in rows), default=after_id)
 
 
 class PdfUploader:
@@ -95,6 +102,7 @@ class PdfUploader:
         self.retry_max_seconds = retry_max_seconds
         self.idle_seconds = idle_seconds
         self.counts = UploadCounts()
+        self._last_id = 0
 
     @classmethod
     def from_settings(cls, db: Database, settings: Settings) -> PdfUploader:
@@ -107,14 +115,25 @@ class PdfUploader:
             retry_max_seconds=settings.sync_retry_max_seconds,
         )
 
-    async def upload_missing(self, store: ObjectStore, known: set[str]) -> int:
-        """One round: every letter's PDF the bucket does not list yet, one at a time (a
-        village link is narrow; a PDF is ~100 KB)."""
+    async def upload_missing(self, store: ObjectStore, known: set[str], waiting: set[str]) -> int:
+        """One round: the new letters' PDFs, and any still waiting, that the bucket does not
+        list yet, one at a time (a village link is narrow; a PDF is ~100 KB)."""
+        new, self._last_id = letter_hashes(self.db, after_id=self._last_id)
+        waiting |= new - known
         sent = 0
-        for sha in sorted(letter_hashes(self.db) - known):
-            data = self.archive.read(sha)  # checks the hash: a damaged file never leaves
+        for sha in sorted(waiting):
+            try:
+                data = self.archive.read(sha)  # checks the hash: a damaged file never leaves
+            except OSError:
+                # Missing or damaged on this disk (`loket doctor` reports it); the others
+                # go on, and this one is tried again on the next connection.
+                self.counts.unreadable += 1
+                log.warning("off-site archive: PDF %s... unreadable here; skipped", sha[:12])
+                waiting.discard(sha)
+                continue
             await store.put(sha, data)
             known.add(sha)
+            waiting.discard(sha)
             sent += 1
             self.counts.uploaded += 1
         return sent
@@ -125,10 +144,12 @@ class PdfUploader:
         try:
             store = await open_bucket(nc, create=True)
             known = await names_in(store)
+            self._last_id = 0  # each connection compares every letter with the bucket once
+            waiting: set[str] = set()
             while not stop.is_set():
                 if nc.is_closed:
                     raise nats.errors.ConnectionClosedError
-                await self.upload_missing(store, known)
+                await self.upload_missing(store, known, waiting)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.idle_seconds)
         finally:
