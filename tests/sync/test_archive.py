@@ -344,3 +344,31 @@ def test_an_upload_cut_mid_pdf_resumes_and_sends_each_pdf_whole(
 
 async def _within_guard(coro: Coroutine[Any, Any, None]) -> None:
     await asyncio.wait_for(coro, timeout=HANG_GUARD)
+
+
+def test_a_pdf_missing_on_the_village_disk_holds_up_no_other(
+    hub: Hub, sqlite_template: Path, tmp_path: Path
+) -> None:
+    creds = HubCredentials.load(hub.add_village("36.04.01.2106", "Desa Disk Rusak"))
+    settings, db = make_village(sqlite_template, tmp_path / "village")
+    first, *others = issue_letters(db, LETTERS)
+    archive = Archive(settings.archive_dir)
+    archive.path_for(first).unlink()
+    uploader = offsite_pdfs.PdfUploader(db, creds, archive, retry_max_seconds=0.5)
+
+    async def run_until_others_there() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(uploader.run(stop))
+        while not set(others) <= await bucket_names(creds):
+            await asyncio.sleep(0.1)  # polling a state, bounded by the hang guard below
+        stop.set()
+        await task
+
+    try:
+        run_async(lambda: _within_guard(run_until_others_there()))
+    finally:
+        db.dispose()
+    assert uploader.counts.unreadable == 1
+    assert uploader.counts.uploaded == LETTERS - 1
+    assert uploader.counts.rounds_failed == 0
+    assert first not in run_async(lambda: bucket_names(creds))
