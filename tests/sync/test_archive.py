@@ -372,3 +372,46 @@ def test_a_pdf_missing_on_the_village_disk_holds_up_no_other(
     assert uploader.counts.uploaded == LETTERS - 1
     assert uploader.counts.rounds_failed == 0
     assert first not in run_async(lambda: bucket_names(creds))
+
+
+def test_litestream_dies_with_a_killed_village_process(
+    hub: Hub, sqlite_template: Path, tmp_path: Path
+) -> None:
+    """A server killed outright leaves no Litestream behind to race the next one."""
+    credentials = hub.add_village("36.04.01.2107", "Desa Mati Lampu")
+    creds = HubCredentials.load(credentials)
+    folder = tmp_path / "village"
+    _settings, db = make_village(sqlite_template, folder)
+    db.dispose()
+    relay = start_relay(folder, credentials)
+    wait_until(lambda: database_at_hub(creds), "the database at the hub")
+    (litestream,) = [
+        int(p.parent.name)
+        for p in Path("/proc").glob("[0-9]*/stat")
+        if _ppid(p) == relay.pid and b"litestream" in _cmdline(p.parent)
+    ]
+    relay.kill()
+    relay.wait()
+    wait_until(lambda: not Path(f"/proc/{litestream}").exists() or _zombie(litestream),
+               "Litestream to end with its parent")  # fmt: skip
+
+
+def _ppid(stat: Path) -> int:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
