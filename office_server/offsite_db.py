@@ -18,6 +18,7 @@ temporary folder that lives as long as the child.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,6 +37,7 @@ from loket_protocol import subjects
 from office_server.sync import looping
 from office_server.sync.hub_link import HubCredentials
 
+PR_SET_PDEATHSIG = 1
 PASSWORD_ENV = "LOKET_ARCHIVE_PASSWORD"  # noqa: S105 - the variable's name
 STOP_TIMEOUT_SECONDS = 30.0
 RESTORE_TIMEOUT_SECONDS = 1800.0
@@ -92,6 +95,20 @@ class _Workdir:
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec function that has Linux end the child when its parent dies (even by
+    SIGKILL): a second Litestream on one database, left by a killed server, must not be."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return preexec
 
 
 def _env(creds: HubCredentials) -> dict[str, str]:
@@ -165,6 +182,7 @@ class Replicator:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # stopped by stop(), not by the terminal's Ctrl-C
+                preexec_fn=_die_with_parent(),  # prctl only, looked up before the fork
             )
 
     def running(self) -> bool:
