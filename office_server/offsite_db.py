@@ -98,15 +98,18 @@ class _Workdir:
 
 
 def _die_with_parent() -> Callable[[], None] | None:
-    """A preexec function that has Linux end the child when its parent dies (even by
-    SIGKILL): a second Litestream on one database, left by a killed server, must not be."""
+    """A preexec function that has Linux kill the child when its parent dies (even by
+    SIGKILL): a second Litestream on one database, left by a killed server, must not be.
+    SIGKILL, not SIGTERM: on SIGTERM Litestream tries a last sync and, with the hub gone,
+    can linger; what it had not shipped is still in the database and the next one ships
+    it."""
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return None
 
     def preexec() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
     return preexec
 
