@@ -179,6 +179,16 @@ def hub_dashboard_figures(data: dict[str, Any]) -> list[Figure]:
     return out
 
 
+def archive_rpo_figures(data: dict[str, Any]) -> list[Figure]:
+    load = f"{data['trials']} kills, {data['rate_rows_per_s']:g} writes/s"
+    return [
+        fig(f"off-site archive recovery point ({load}), median", data["rpo_median_s"], "s"),
+        fig(f"off-site archive recovery point ({load}), worst", data["rpo_max_s"], "s"),
+        fig(f"off-site archive rows lost ({load}), worst", data["rows_lost_max"], "rows"),
+        fig("loket restore-from-hub, median", data["restore_median_s"], "s"),
+    ]
+
+
 BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("render.py", ["--runs", "30"], render_figures),
     ("signing.py", ["--runs", "30"], signing_figures),
@@ -193,6 +203,7 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("hub_scale.py", ["--villages", "326", "--events", "1000"], hub_scale_figures),
     ("sync_bad_link.py", ["--events", "5000"], bad_link_figures),
     ("hub_dashboard.py", ["--events", "20000000", "--runs", "30"], hub_dashboard_figures),
+    ("archive_rpo.py", ["--trials", "10"], archive_rpo_figures),
 ]
 
 QUICK = {
@@ -205,6 +216,7 @@ QUICK = {
     "hub_scale.py": ["--villages", "20", "--events", "200"],
     "sync_bad_link.py": ["--events", "150"],
     "hub_dashboard.py": ["--events", "200000", "--runs", "10"],
+    "archive_rpo.py": ["--trials", "2", "--seconds", "3"],
 }
 
 

@@ -51,3 +51,19 @@ def village_consumer(kode_desa: str) -> str:
 def inbox_prefix(kode_desa: str) -> str:
     """Reply subjects of the village's client: no village can listen to another's replies."""
     return f"_INBOX_{village_token(kode_desa)}"
+
+
+# The off-site archive lives in a NATS account of the village's own (not in the shared
+# one the events use): its object-store buckets, its JetStream API and its reply inboxes
+# are then invisible to every other village by construction, whatever client (nats-py,
+# Litestream's nats.go) talks to them. The bucket names are the same in every account.
+ARCHIVE_DB_BUCKET = "loket_db"
+ARCHIVE_PDF_BUCKET = "loket_pdf"
+
+
+def archive_account(kode_desa: str) -> str:
+    return f"ARCHIVE_{village_token(kode_desa)}"
+
+
+def archive_user(kode_desa: str) -> str:
+    return f"archive-{village_token(kode_desa)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import getpass
 import logging
 import os
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from office_server.database import Database
+    from office_server.offsite_db import Replicator
 
 
 # Where deploy/install.sh puts a kiosk's settings (the kiosk on the office PC itself).
@@ -311,10 +313,29 @@ def cmd_sync_status(_: argparse.Namespace) -> int:
     return 0
 
 
+def _db_replica(settings: Settings) -> Replicator | None:
+    """Litestream for a SQLite village with the off-site archive on (else None)."""
+    from office_server import offsite_db
+    from office_server.restore_from_hub import sqlite_path
+    from office_server.sync.hub_link import HubCredentials
+
+    target = sqlite_path(settings)
+    if not settings.hub_archive or target is None:
+        return None
+    assert settings.hub_credentials is not None
+    return offsite_db.Replicator(
+        target,
+        HubCredentials.load(settings.hub_credentials, url=settings.hub_url),
+        log_file=settings.data_dir / "litestream.log",
+        retry_max_seconds=settings.sync_retry_max_seconds,
+    )
+
+
 def cmd_sync_run(_: argparse.Namespace) -> int:
     import asyncio
     import signal
 
+    from office_server.offsite_pdfs import PdfUploader
     from office_server.sync.relay import Relay
 
     settings = get_settings()
@@ -322,13 +343,19 @@ def cmd_sync_run(_: argparse.Namespace) -> int:
         raise CommandFailed("No hub configured: set LOKET_HUB_CREDENTIALS (and LOKET_HUB_URL).")
     db = _db()
     relay = Relay.from_settings(db, settings)
+    uploader = PdfUploader.from_settings(db, settings) if settings.hub_archive else None
+    replicator = _db_replica(settings)
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await relay.run(stop)
+        await asyncio.gather(
+            relay.run(stop),
+            *([uploader.run(stop)] if uploader else []),
+            *([replicator.run(stop)] if replicator else []),
+        )
 
     try:
         asyncio.run(main())
@@ -340,6 +367,32 @@ def cmd_sync_run(_: argparse.Namespace) -> int:
             f"received {c.received}, failed rounds {c.rounds_failed}, connections {c.connected}",
             flush=True,
         )
+        if uploader is not None:
+            u = uploader.counts
+            print(
+                f"off-site PDFs: uploaded {u.uploaded}, failed rounds {u.rounds_failed}, "
+                f"connections {u.connected}",
+                flush=True,
+            )
+    return 0
+
+
+def cmd_restore_from_hub(_: argparse.Namespace) -> int:
+    from office_server.offsite_db import OffsiteError
+    from office_server.restore_from_hub import RestoreRefused, restore_from_hub
+    from office_server.sync.hub_link import HubLinkError
+
+    try:
+        done = restore_from_hub(get_settings())
+    except (RestoreRefused, HubLinkError, OffsiteError) as exc:
+        raise CommandFailed(str(exc)) from exc
+    except OSError as exc:
+        raise CommandFailed(f"Pemulihan dari hub gagal / restore failed: {exc}") from exc
+    print(
+        f"Dipulihkan dari hub / restored from the hub: {sum(done.rows.values())} baris "
+        f"(letters {done.rows.get('letters', 0)}), {done.pdfs} PDF surat; setiap sidik "
+        "SHA-256 cocok / every hash checked."
+    )
     return 0
 
 
@@ -398,6 +451,16 @@ def cmd_server(args: argparse.Namespace) -> int:
         try:
             relay.start_in_thread(app.state.db, settings)
             print("  Regency hub:      relay running (loket sync status)")
+            if settings.hub_archive:
+                from office_server import offsite_pdfs
+                from office_server.sync import looping
+
+                offsite_pdfs.start_in_thread(app.state.db, settings)
+                replicator = _db_replica(settings)
+                if replicator is not None:
+                    looping.start_in_thread("offsite-db", replicator.run)
+                    atexit.register(replicator.stop)  # the thread dies with the server
+                print("  Off-site archive: letter PDFs and the database copied to the hub")
         except HubLinkError:
             # The office serves its residents regardless; the outbox keeps every change.
             print("  Regency hub:      credentials file unreadable, not syncing (loket doctor)")
@@ -513,6 +576,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="restore a backup FILE into an empty data folder")
     p.add_argument("file")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser(
+        "restore-from-hub",
+        help="rebuild an empty data folder from the regency hub's off-site archive",
+    )
+    p.set_defaults(func=cmd_restore_from_hub)
 
     p = sub.add_parser("verify", help="check that a PDF is a letter this office issued")
     p.add_argument("pdf")

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # Events per publish round, and the longest wait between tries while the hub is away.
     sync_batch: int = 200
     sync_retry_max_seconds: float = 30.0
+    # The off-site archive at the hub (the letter PDFs; the database too, via Litestream,
+    # for a SQLite village). On whenever a hub is configured; 0 turns it off.
+    hub_archive: bool = True
 
     _secret: str | None = PrivateAttr(default=None)
 

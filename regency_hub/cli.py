@@ -12,6 +12,9 @@ import signal
 import sys
 import threading
 
+import nats.errors
+import nats.js.errors
+
 from loket_protocol import subjects
 from regency_hub import natsconf, natsproc, streams, villages
 from regency_hub.config import HubSettings
@@ -39,6 +42,10 @@ def _write_nats_config(settings: HubSettings, db: HubDatabase) -> None:
     with db.unit_of_work() as session:
         users = villages.village_users(session)
     natsconf.write(settings, users)
+
+
+# About 30 s of tries at 0.2 s for the hub's JetStream to answer after a reload.
+RELOAD_WAIT_TRIES = 150
 
 
 def cmd_add_village(args: argparse.Namespace) -> int:
@@ -76,8 +83,22 @@ async def _ensure_consumer(settings: HubSettings, kode_desa: str) -> None:
     nc = await streams.connect(settings)
     try:
         js = nc.jetstream()
-        await streams.ensure_streams(js, settings)
-        await streams.ensure_village_consumer(js, kode_desa)
+        # A reload that adds an account (the village's archive) re-enables JetStream in
+        # every account: for a moment, whenever the server gets to it, its API has no
+        # responder. Tried again until it answers.
+        for attempt in range(RELOAD_WAIT_TRIES):
+            try:
+                await streams.ensure_streams(js, settings)
+                await streams.ensure_village_consumer(js, kode_desa)
+                return
+            except (
+                nats.errors.NoRespondersError,
+                nats.errors.TimeoutError,
+                nats.js.errors.ServiceUnavailableError,
+            ):
+                if attempt == RELOAD_WAIT_TRIES - 1:
+                    raise
+                await asyncio.sleep(0.2)
     finally:
         await nc.close()
 

@@ -40,8 +40,8 @@ class Village(Base):
     # The NATS user of this village and its bcrypt hash (the server config holds the hash).
     nats_user: Mapped[str] = mapped_column(String(80), unique=True)
     password_bcrypt: Mapped[str] = mapped_column(String(100))
-    # Later slices: the village's object-store bucket for its off-site archive, and the
-    # register policy it set (which register fields it lets go up; none by default).
+    # The NATS account holding the village's off-site archive buckets (loket_db,
+    # loket_pdf); the register policy it set (which register fields go up; none by default).
     archive_bucket: Mapped[str | None] = mapped_column(String(80), nullable=True)
     register_policy: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

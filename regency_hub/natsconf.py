@@ -10,6 +10,14 @@ A village's user may publish only under `loket.up.<village>.>`, pull only its ow
 consumer on LOKET_DOWN (and acknowledge its messages), and receive only on its own
 inbox prefix, so it can neither write as another village nor read another's replies or
 inbox. Passwords are stored as bcrypt hashes; the config is mode 600.
+
+The off-site archive (the village's Litestream replica and its letter PDFs, in two
+object-store buckets) is kept in one NATS account per village, `ARCHIVE_<village>`, with
+one user `archive-<village>` that has the village's password. An account is the server's
+own wall: another village's user, and the hub's user, see no subject, stream or inbox of
+it. Per-user permissions could not do this: Litestream's client (nats.go) takes its
+replies on the shared `_INBOX.>`, which a user may not be given without reading every
+other such reply. The events stay in the shared REGENCY account, as before.
 """
 
 from __future__ import annotations
@@ -81,18 +89,26 @@ def render(settings: HubSettings, villages: list[VillageUser]) -> str:
         }
         for v in villages
     ]
+    accounts: dict[str, object] = {"REGENCY": {"jetstream": "enabled", "users": users}}
+    for v in villages:
+        accounts[subjects.archive_account(v.kode_desa)] = {
+            "jetstream": "enabled",
+            "users": [{"user": subjects.archive_user(v.kode_desa), "password": v.password_bcrypt}],
+        }
     config = {
         "server_name": "loket-regency-hub",
         "host": settings.nats_host,
         "port": settings.nats_port,
-        "max_payload": 65536,
+        # The object store's chunks are 128 KiB (nats-py and nats.go alike); an event is
+        # a few hundred bytes, and the hub's ingest checks its own size bound.
+        "max_payload": 262144,
         "tls": {"cert_file": str(cert), "key_file": str(key), "timeout": 5},
         "jetstream": {
             "store_dir": str(settings.nats_dir / "jetstream"),
             "cipher": "chachapoly",
             "key": jetstream_key(settings),
         },
-        "authorization": {"users": users},
+        "accounts": accounts,
     }
     return json.dumps(config, indent=2)
 

@@ -53,6 +53,9 @@ async def ensure_streams(js: JetStreamContext, settings: HubSettings) -> None:
         # Kept a month after the hub stored them: a PostgreSQL restore can replay them.
         max_age=30 * DAY,
         duplicate_window=settings.duplicate_window_seconds,
+        # The server allows 256 KiB (the archive accounts' object chunks); an event is
+        # bounded here, before it is stored.
+        max_msg_size=65536,
     )
     down = StreamConfig(
         name=subjects.DOWN_STREAM,
@@ -61,6 +64,7 @@ async def ensure_streams(js: JetStreamContext, settings: HubSettings) -> None:
         retention=RetentionPolicy.LIMITS,
         max_age=90 * DAY,
         duplicate_window=settings.duplicate_window_seconds,
+        max_msg_size=65536,
     )
     for config in (up, down):
         try:

@@ -31,6 +31,8 @@ def add_village(session: Session, *, kode_desa: str, name: str) -> tuple[Village
         nats_user=f"village-{token}",
         password_bcrypt=bcrypt.hashpw(password.encode(), bcrypt.gensalt(BCRYPT_ROUNDS)).decode(),
         register_policy={},
+        # The village's own NATS account, which holds its off-site archive buckets.
+        archive_bucket=subjects.archive_account(kode_desa),
     )
     session.add(village)
     session.flush()
@@ -53,8 +55,8 @@ def credentials_file(village: Village, *, password: str, url: str, ca_pem: str) 
             "password": password,
             "url": url,
             "ca_pem": ca_pem,
-            # Reserved for the off-site archive slice (the village's own bucket).
-            "archive_bucket": village.archive_bucket,
+            # The off-site archive: this user (same password) in the village's own account.
+            "archive_user": subjects.archive_user(village.kode_desa),
         },
         indent=2,
     )

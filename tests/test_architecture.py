@@ -37,6 +37,8 @@ EDGE = (
     "notifier",  # the outbox sender thread / `loket notify run`, like housekeeping
     "backup",  # `loket backup/restore`: every table and the archive, like the CLI
     "nightly_backup",  # the backup timer's steps, over `backup`
+    "offsite_*",  # the off-site archive at the hub: Litestream, the PDF uploader
+    "restore_from_hub",  # `loket restore-from-hub`, like `restore`
     "doctor",  # `loket doctor`: reads every part of the install, like the CLI
     "doctor_*",  # its checks: findings, network links (clock, hub), the kiosk's devices
     "models",  # the Alembic aggregator of every table

@@ -65,3 +65,18 @@ class HubCredentials:
             "max_outstanding_pings": 3,
             "name": f"loket-village-{subjects.village_token(self.kode_desa)}",
         }
+
+    @property
+    def archive_user(self) -> str:
+        """The user of the village's own archive account (the same password; a file
+        written before the archive existed names no such user, and needs none)."""
+        return subjects.archive_user(self.kode_desa)
+
+    def archive_connect_options(self) -> dict[str, Any]:
+        """nats.connect() keywords for the archive account: its own account, so the
+        default reply inbox is private and none is set."""
+        options = self.connect_options()
+        options.pop("inbox_prefix")
+        options["user"] = self.archive_user
+        options["name"] = f"loket-archive-{subjects.village_token(self.kode_desa)}"
+        return options

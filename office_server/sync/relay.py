@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
-import random
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -35,7 +33,7 @@ from nats.js import JetStreamContext
 from loket_protocol import events, subjects
 from office_server.config import Settings
 from office_server.database import Database
-from office_server.sync import outbox
+from office_server.sync import looping, outbox
 from office_server.sync.hub_link import HubCredentials
 
 log = logging.getLogger("loket.sync")
@@ -44,12 +42,7 @@ PUBLISH_TIMEOUT_SECONDS = 20.0
 PULL_WAIT_SECONDS = 1.0
 PULL_BATCH = 20
 CLOSE_TIMEOUT_SECONDS = 5.0
-LINK_ERRORS: tuple[type[BaseException], ...] = (
-    nats.errors.Error,
-    nats.js.errors.Error,
-    TimeoutError,
-    OSError,
-)
+LINK_ERRORS = looping.LINK_ERRORS
 
 
 @dataclass
@@ -167,34 +160,20 @@ class Relay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop`: connect, push and pull; after a failure wait (doubling, capped).
+        A row published but not yet marked sent when `stop` comes is sent again next
+        time, and deduplicated."""
+        await looping.keep_linked(
+            self._session,
+            stop,
+            retry_max_seconds=self.retry_max_seconds,
+            failed=self._failed,
+            what="hub",
+        )
 
-        `stop` ends a round at once, whatever it awaits: the round is cancelled (a row
-        published but not yet marked sent is sent again next time, and deduplicated)."""
-        delay = 0.2
-        stopped = asyncio.create_task(stop.wait())
-        while not stop.is_set():
-            round_ = asyncio.create_task(self._session(stop))
-            await asyncio.wait({round_, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            if not round_.done():
-                round_.cancel()
-                with contextlib.suppress(asyncio.CancelledError, *LINK_ERRORS):
-                    await round_
-                break
-            try:
-                round_.result()
-                delay = 0.2
-            except LINK_ERRORS as exc:
-                name = type(exc).__name__
-                self.counts.rounds_failed += 1
-                self.counts.errors[name] = self.counts.errors.get(name, 0) + 1
-                # Jittered: after a hub restart its villages must not all log in at once
-                # (each login is a bcrypt check at the hub).
-                pause = delay * random.uniform(0.5, 1.5)
-                log.warning("hub link: %s; next try in %.1f s", name, pause)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=pause)
-                delay = min(delay * 2, self.retry_max_seconds)
-        stopped.cancel()
+    def _failed(self, exc: BaseException) -> None:
+        name = type(exc).__name__
+        self.counts.rounds_failed += 1
+        self.counts.errors[name] = self.counts.errors.get(name, 0) + 1
 
     async def _session(self, stop: asyncio.Event) -> None:
         nc = await self.connect()
@@ -219,29 +198,4 @@ class Relay:
 
 def start_in_thread(db: Database, settings: Settings) -> threading.Event:
     """The relay in a daemon thread with its own event loop; set the event to stop it."""
-    stop_flag = threading.Event()
-    relay = Relay.from_settings(db, settings)
-
-    def main() -> None:
-        async def watch() -> None:
-            stop = asyncio.Event()
-
-            async def poll() -> None:
-                while not stop_flag.is_set():
-                    await asyncio.sleep(0.5)
-                stop.set()
-
-            poller = asyncio.create_task(poll())
-            await relay.run(stop)
-            poller.cancel()
-
-        loop = asyncio.new_event_loop()
-        try:
-            loop.run_until_complete(watch())
-        finally:
-            # A TLS stream nats-py could not close cleanly is collected on its own loop.
-            gc.collect()
-            loop.close()
-
-    threading.Thread(target=main, name="sync-relay", daemon=True).start()
-    return stop_flag
+    return looping.start_in_thread("sync-relay", Relay.from_settings(db, settings).run)

@@ -96,13 +96,16 @@ class Hub:
         }
 
     def hub_cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        done = subprocess.run(
             [str(BIN / "loket"), "hub", *args],
             env=self.env(),
             capture_output=True,
             text=True,
-            check=check,
+            check=False,
         )
+        if check and done.returncode != 0:
+            raise AssertionError(f"loket hub {args[0]} failed: {done.stderr[-2000:]}")
+        return done
 
     def create(self) -> None:
         engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
