@@ -6,6 +6,10 @@ that names them is committed, so every PDF the snapshot refers to is on disk; th
 takes exactly those. The manifest lists each file's SHA-256 and each table's row count,
 and restore checks both.
 
+One file past 450 lines on purpose: writing and restoring are two halves of one format
+(the manifest, the entry bounds, the checks), and each half is only right against the
+other.
+
 Restore takes a backup file as untrusted: the manifest is checked field by field, every
 entry is bounded (its size, its compression ratio, the free disk) and streamed, never
 read whole, and everything is unpacked and checked beside the data folder before any of

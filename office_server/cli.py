@@ -3,63 +3,33 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import getpass
 import logging
 import os
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from office_server import cli_hub
+from office_server.cli_support import CommandFailed, open_database, unit_of_work
 from office_server.config import Settings, get_settings
 from office_server.errors import DomainError, ValidationFailed
 
 # The database (SQLAlchemy) is imported only by the commands that use it, so `loket kiosk`
 # also runs where only the kiosk extra is installed.
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from office_server.database import Database
-    from office_server.offsite_db import Replicator
+    pass
 
 
 # Where deploy/install.sh puts a kiosk's settings (the kiosk on the office PC itself).
 DEFAULT_KIOSK_CONFIG = "/etc/loket/kiosk.toml"
 
 
-class CommandFailed(Exception):
-    """A command refused: main() prints the message and exits with the code."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-def _db() -> Database:
-    from office_server.database import Database
-
-    return Database(get_settings())
-
-
-@contextmanager
-def unit_of_work(*, write: bool = True) -> Iterator[Session]:
-    """The CLI's one transaction: commits when the block ends, rolls back when it raises
-    (a refusal is an exception, so it can never commit half a change)."""
-    db = _db()
-    try:
-        with db.unit_of_work(write=write) as session:
-            yield session
-    finally:
-        db.dispose()
-
-
 def cmd_migrate(_: argparse.Namespace) -> int:
     from office_server.migrate import upgrade
 
-    db = _db()
+    db = open_database()
     upgrade(db.engine)
     print(f"Database is up to date ({_safe_url(db.url)}).")
     return 0
@@ -185,7 +155,7 @@ def cmd_import_residents(args: argparse.Namespace) -> int:
 def cmd_notify_run(args: argparse.Namespace) -> int:
     from office_server import notifier
 
-    db = _db()
+    db = open_database()
     try:
         while True:
             result = notifier.run_once(db, get_settings())
@@ -292,116 +262,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sync_status(_: argparse.Namespace) -> int:
-    from office_server.database import utcnow
-    from office_server.sync import outbox
-
-    settings = get_settings()
-    with unit_of_work(write=False) as session:
-        state = outbox.status(session)
-    hub = "configured" if settings.hub_configured else "none (the outbox fills)"
-    print(f"Hub:                 {hub}")
-    print(f"Outbox depth:        {state.depth} events waiting")
-    print(f"Sent (acknowledged): {state.sent}")
-    last = (
-        f"{state.last_sent_event} at {state.last_sent_at:%Y-%m-%d %H:%M:%S} UTC"
-        if state.last_sent_at
-        else "none"
-    )
-    print(f"Last acknowledged:   {last}")
-    print(f"Lag:                 {state.lag_seconds(utcnow()):.0f} s (oldest waiting event)")
-    return 0
-
-
-def _db_replica(settings: Settings) -> Replicator | None:
-    """Litestream for a SQLite village with the off-site archive on (else None)."""
-    from office_server import offsite_db
-    from office_server.restore_from_hub import sqlite_path
-    from office_server.sync.hub_link import HubCredentials
-
-    target = sqlite_path(settings)
-    if not settings.hub_archive or target is None:
-        return None
-    assert settings.hub_credentials is not None
-    return offsite_db.Replicator(
-        target,
-        HubCredentials.load(settings.hub_credentials, url=settings.hub_url),
-        log_file=settings.data_dir / "litestream.log",
-        retry_max_seconds=settings.sync_retry_max_seconds,
-    )
-
-
-def cmd_sync_run(_: argparse.Namespace) -> int:
-    import asyncio
-    import signal
-
-    from office_server.offsite_pdfs import PdfUploader
-    from office_server.sync.relay import Relay
-
-    settings = get_settings()
-    if not settings.hub_configured:
-        raise CommandFailed("No hub configured: set LOKET_HUB_CREDENTIALS (and LOKET_HUB_URL).")
-    db = _db()
-    relay = Relay.from_settings(db, settings)
-    uploader = PdfUploader.from_settings(db, settings) if settings.hub_archive else None
-    replicator = _db_replica(settings)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await asyncio.gather(
-            relay.run(stop),
-            *([uploader.run(stop)] if uploader else []),
-            *([replicator.run(stop)] if replicator else []),
-        )
-
-    try:
-        asyncio.run(main())
-    finally:
-        db.dispose()
-        c = relay.counts
-        print(
-            f"relay stopped: published {c.published}, duplicates {c.duplicates}, "
-            f"received {c.received}, failed rounds {c.rounds_failed}, connections {c.connected}",
-            flush=True,
-        )
-        if uploader is not None:
-            u = uploader.counts
-            print(
-                f"off-site PDFs: uploaded {u.uploaded}, failed rounds {u.rounds_failed}, "
-                f"connections {u.connected}",
-                flush=True,
-            )
-    return 0
-
-
-def cmd_restore_from_hub(_: argparse.Namespace) -> int:
-    from office_server.offsite_db import OffsiteError
-    from office_server.restore_from_hub import RestoreRefused, restore_from_hub
-    from office_server.sync.hub_link import HubLinkError
-
-    try:
-        done = restore_from_hub(get_settings())
-    except (RestoreRefused, HubLinkError, OffsiteError) as exc:
-        raise CommandFailed(str(exc)) from exc
-    except OSError as exc:
-        raise CommandFailed(f"Pemulihan dari hub gagal / restore failed: {exc}") from exc
-    print(
-        f"Dipulihkan dari hub / restored from the hub: {sum(done.rows.values())} baris "
-        f"(letters {done.rows.get('letters', 0)}), {done.pdfs} PDF surat; setiap sidik "
-        "SHA-256 cocok / every hash checked."
-    )
-    return 0
-
-
-def cmd_hub(args: argparse.Namespace) -> int:
-    """The regency hub's commands run in their own interpreter: the office server never
-    imports the hub (they share only loket_protocol)."""
-    os.execv(sys.executable, [sys.executable, "-m", "regency_hub", *args.hub_args])  # noqa: S606
-
-
 def cmd_server(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -445,25 +305,9 @@ def cmd_server(args: argparse.Namespace) -> int:
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     sdnotify.start(f"http://{local}:{port}/healthz")
     if settings.hub_configured:
-        from office_server.sync import relay
-        from office_server.sync.hub_link import HubLinkError
+        from office_server.cli_hub import start_hub_link
 
-        try:
-            relay.start_in_thread(app.state.db, settings)
-            print("  Regency hub:      relay running (loket sync status)")
-            if settings.hub_archive:
-                from office_server import offsite_pdfs
-                from office_server.sync import looping
-
-                offsite_pdfs.start_in_thread(app.state.db, settings)
-                replicator = _db_replica(settings)
-                if replicator is not None:
-                    looping.start_in_thread("offsite-db", replicator.run)
-                    atexit.register(replicator.stop)  # the thread dies with the server
-                print("  Off-site archive: letter PDFs and the database copied to the hub")
-        except HubLinkError:
-            # The office serves its residents regardless; the outbox keeps every change.
-            print("  Regency hub:      credentials file unreadable, not syncing (loket doctor)")
+        start_hub_link(app.state.db, settings)
     # access_log off: uvicorn's would print raw paths; ours logs route templates only.
     uvicorn.run(
         app, host=host, port=port, access_log=False, log_level="info", **proxy_options(settings)
@@ -501,17 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("sync", help="the link to the regency hub: status, run")
-    sync_sub = p.add_subparsers(dest="sync_command", required=True)
-    sync_sub.add_parser("status", help="outbox depth, last acknowledged event, lag").set_defaults(
-        func=cmd_sync_status
-    )
-    sync_sub.add_parser(
-        "run", help="run the relay (outbox up, regency messages down)"
-    ).set_defaults(func=cmd_sync_run)
-    p = sub.add_parser("hub", help="the regency hub's commands (loket hub --help)", add_help=False)
-    p.add_argument("hub_args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_hub)
+    cli_hub.add_commands(sub)
     p = sub.add_parser("init", help="set up a real village: profile and letter types")
     for flag in ("--name", "--kode-desa", "--kecamatan", "--kabupaten", "--provinsi"):
         p.add_argument(flag, required=True)
@@ -577,12 +411,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.set_defaults(func=cmd_restore)
 
-    p = sub.add_parser(
-        "restore-from-hub",
-        help="rebuild an empty data folder from the regency hub's off-site archive",
-    )
-    p.set_defaults(func=cmd_restore_from_hub)
-
     p = sub.add_parser("verify", help="check that a PDF is a letter this office issued")
     p.add_argument("pdf")
     p.set_defaults(func=cmd_verify)
@@ -603,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(argv[1:], prog="loket kiosk")
     if argv[:1] == ["hub"]:
-        return cmd_hub(argparse.Namespace(hub_args=argv[1:]))
+        return cli_hub.cmd_hub(argparse.Namespace(hub_args=argv[1:]))
     # What the server and its commands write holds residents' data (the database, letters,
     # keys, backups): files 600 and folders 700, whatever the shell's umask.
     os.umask(0o077)

@@ -6,6 +6,9 @@ subprocess with a timeout that is killed when it expires, so a wedged cupsd cann
 hang the kiosk (pycups calls block inside libcups and cannot be interrupted). They are
 also what a technician types to debug the same queue.
 
+One file near 470 lines on purpose: submitting, watching and cancelling a job read one
+state machine of CUPS job states; split, each part would re-learn it.
+
 The price: lpstat does not show a finished job's final state (CUPS even stores the
 stale reason "processing-to-stop-point" for every finished job). So a job is followed
 while it is active with ``lpstat -l -o`` (status message, reasons such as

@@ -27,6 +27,7 @@ PACKAGE_MAY_IMPORT = {
 EDGE = (
     "main",
     "cli",
+    "cli_*",  # the CLI split by concern: cli_support (shared), cli_hub (the regency link)
     "deps",
     "guards",
     "middleware",

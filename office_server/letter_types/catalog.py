@@ -1,5 +1,9 @@
 """The letter types a new village starts with (admins can edit them afterwards).
 
+One file past 450 lines on purpose: it is seed data, 22 types with their fields and
+wording, read and checked against the annex side by side; splitting it would only
+scatter the table.
+
 Classification codes are those of the annex (Lampiran) of Permendagri 83/2022 (pedoman
 klasifikasi arsip), each cited beside its type as the annex line: the code and its
 title. Where the annex position is known from a published transcription, the entry
