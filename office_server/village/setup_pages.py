@@ -38,15 +38,14 @@ WIZARD_FIELDS = (
 )
 
 
-class _Closed(Exception):
-    """The wizard does not answer this browser (done, or not allowed)."""
-
-
-def _gate(request: Request, session: Session) -> None:
+def _closed(request: Request, session: Session) -> Response | None:
+    """Where to send a browser the wizard does not answer (done, or not allowed); None
+    when it may go on."""
     if not setup.is_open(session):
-        raise _Closed("/operator")
+        return RedirectResponse("/operator", status_code=303)
     if not (setup.is_loopback(client_key(request)) or request.session.get(SESSION_FLAG)):
-        raise _Closed("/pasang")
+        return RedirectResponse("/pasang", status_code=303)
+    return None
 
 
 def _page(
@@ -68,13 +67,10 @@ def _profile(session: Session) -> Any:
 
 @router.get("", response_class=HTMLResponse)
 def start(request: Request, session: ReadSession) -> Response:
-    try:
-        _gate(request, session)
-    except _Closed as closed:
-        if str(closed) == "/operator":
-            return RedirectResponse("/operator", status_code=303)
-        return _page(request, "code.html", {})
-    return RedirectResponse("/pasang/desa", status_code=303)
+    closed = _closed(request, session)
+    if closed is not None and closed.headers["location"] == "/pasang":
+        return _page(request, "code.html", {})  # here, the way in is the one-time code
+    return closed or RedirectResponse("/pasang/desa", status_code=303)
 
 
 @router.post("", response_class=HTMLResponse)
@@ -104,19 +100,15 @@ def _desa_page(request: Request, values: Any, errors: dict[str, str] | None = No
 
 @router.get("/desa", response_class=HTMLResponse)
 def desa_form(request: Request, session: ReadSession) -> Response:
-    try:
-        _gate(request, session)
-    except _Closed as closed:
-        return RedirectResponse(str(closed), status_code=303)
+    if (closed := _closed(request, session)) is not None:
+        return closed
     return _desa_page(request, _profile(session))
 
 
 @router.post("/desa", response_class=HTMLResponse)
 async def desa_save(request: Request, session: DbSession, _: CsrfChecked) -> Response:
-    try:
-        _gate(request, session)
-    except _Closed as closed:
-        return RedirectResponse(str(closed), status_code=303)
+    if (closed := _closed(request, session)) is not None:
+        return closed
     form = await request.form()
     values = {k: str(form.get(k) or "") for k in WIZARD_FIELDS}
     logo = form.get("logo")
@@ -171,10 +163,8 @@ def _printer_page(request: Request, result: dict[str, str] | None = None) -> Res
 
 @router.get("/printer", response_class=HTMLResponse)
 def printer_form(request: Request, session: ReadSession) -> Response:
-    try:
-        _gate(request, session)
-    except _Closed as closed:
-        return RedirectResponse(str(closed), status_code=303)
+    if (closed := _closed(request, session)) is not None:
+        return closed
     return _printer_page(request)
 
 
@@ -188,10 +178,8 @@ def printer_test(
     from printer_drivers.errors import PrinterError
     from printer_drivers.factory import printer_from_url
 
-    try:
-        _gate(request, session)
-    except _Closed as closed:
-        return RedirectResponse(str(closed), status_code=303)
+    if (closed := _closed(request, session)) is not None:
+        return closed
     # Only a printer this PC found: a typed URL could name a folder or a device.
     if printer not in _found_printers():
         return _printer_page(request, {"ok": "", "message": "Pilih salah satu printer."})
@@ -227,10 +215,8 @@ def _kiosk_page(request: Request, errors: dict[str, str] | None = None, key: str
 
 @router.get("/anjungan", response_class=HTMLResponse)
 def kiosk_form(request: Request, session: ReadSession) -> Response:
-    try:
-        _gate(request, session)
-    except _Closed as closed:
-        return RedirectResponse(str(closed), status_code=303)
+    if (closed := _closed(request, session)) is not None:
+        return closed
     return _kiosk_page(request)
 
 
@@ -241,10 +227,8 @@ def kiosk_add(
     _: CsrfChecked,
     name: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    try:
-        _gate(request, session)
-    except _Closed as closed:
-        return RedirectResponse(str(closed), status_code=303)
+    if (closed := _closed(request, session)) is not None:
+        return closed
     try:
         key = kiosks.add(session, name=name)[1]
     except (ValidationFailed, Conflict) as exc:
@@ -273,10 +257,8 @@ def _admin_page(
 
 @router.get("/admin", response_class=HTMLResponse)
 def admin_form(request: Request, session: ReadSession) -> Response:
-    try:
-        _gate(request, session)
-    except _Closed as closed:
-        return RedirectResponse(str(closed), status_code=303)
+    if (closed := _closed(request, session)) is not None:
+        return closed
     if _profile(session) is None:
         return RedirectResponse("/pasang/desa", status_code=303)
     return _admin_page(request, {})
@@ -292,10 +274,8 @@ def admin_create(
     password: Annotated[str, Form(max_length=200)] = "",
     password_again: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    try:
-        _gate(request, session)
-    except _Closed as closed:
-        return RedirectResponse(str(closed), status_code=303)
+    if (closed := _closed(request, session)) is not None:
+        return closed
     values = {"username": username, "full_name": full_name}
     try:
         if _profile(session) is None:
