@@ -60,7 +60,8 @@ RequestStatus = Literal[
     "cancelled",
     "expired",
 ]
-Channel = Literal["web", "kiosk", "counter", "offline_qr"]
+# "hub": filed from home through the regency hub, sealed to the village's key.
+Channel = Literal["web", "kiosk", "counter", "offline_qr", "hub"]
 
 
 class Kind(StrEnum):
@@ -71,8 +72,17 @@ class Kind(StrEnum):
     QUEUE_DAY = "queue.day"
     CATALOG_CHANGED = "catalog.changed"
     PROFILE_CHANGED = "profile.changed"
+    # One letter type's form, so the hub can serve it to residents at home.
+    LETTER_TYPE_FORM = "catalog.form"
+    # The village's public key for sealed requests.
+    VILLAGE_KEY = "village.key"
+    # A sealed request the village opened but could not file: the resident must correct it.
+    SEALED_REFUSED = "request.refused"
+    # One UMKM register entry, only the fields the village's register policy lets go up.
+    UMKM_ENTRY = "register.umkm"
     # Hub -> village.
     ANNOUNCEMENT = "regency.announcement"
+    SEALED_REQUEST = "request.sealed"
 
 
 class _Data(BaseModel):
@@ -136,6 +146,98 @@ class Announcement(_Data):
     body: PublicText
 
 
+SEALED_VERSION = 1
+ALGORITHM = "ECDH-P256+HKDF-SHA256+A256GCM"
+_B64URL = r"^[A-Za-z0-9_-]+$"
+
+
+class SealedBox(BaseModel):
+    """A request sealed to the village's key (`loket_protocol.sealed`): what the browser
+    sends and the hub stores and forwards, nothing it can read."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: int = Field(SEALED_VERSION, ge=1, le=SEALED_VERSION)
+    alg: str = Field(ALGORITHM, pattern=r"^ECDH-P256\+HKDF-SHA256\+A256GCM$")
+    kid: str = Field(pattern=r"^[0-9a-f]{16}$")
+    epk: str = Field(min_length=87, max_length=87, pattern=_B64URL)
+    iv: str = Field(min_length=16, max_length=16, pattern=_B64URL)
+    # Base64url of at most MAX_PLAINTEXT_BYTES + the 16-byte tag.
+    ct: str = Field(min_length=22, max_length=11_000, pattern=_B64URL)
+
+
+class FormField(_Data):
+    """One field of a letter type's form, as `office_server.letter_types.forms.FieldSpec`."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    label: ShortText
+    type: Literal["text", "textarea", "date", "nik", "select", "number", "phone"] = "text"
+    required: bool = True
+    options: list[ShortText] | None = Field(None, max_length=60)
+    max_length: Annotated[int, Field(ge=1, le=2000)] | None = None
+    help: Annotated[str, Field(max_length=500), AfterValidator(_public_text)] | None = None
+    when: Literal["past", "future", "any"] = "any"
+
+
+class LetterTypeForm(_Data):
+    """A letter type as the resident sees it; sent once per type when the catalog changes."""
+
+    code: LetterTypeCode
+    title: ShortText
+    description: PublicText = ""
+    self_service: bool
+    active: bool
+    required_documents: list[ShortText] = Field(default_factory=list, max_length=30)
+    fields: list[FormField] = Field(max_length=60)
+
+
+class VillageKey(_Data):
+    """The village's P-256 public key (`loket_protocol.sealed`), raw point, base64url."""
+
+    kid: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    public_key: Annotated[str, Field(min_length=87, max_length=87, pattern=_B64URL)]
+
+
+class FieldProblem(_Data):
+    """What is wrong with one field, in words; never the value that was typed."""
+
+    field: Annotated[str, Field(max_length=60, pattern=r"^[A-Za-z0-9_.]+$")]
+    message: ShortText
+
+
+class SealedRefused(_Data):
+    request_id: uuid.UUID
+    code: PickupCode
+    problems: list[FieldProblem] = Field(max_length=60)
+
+
+class UmkmEntry(_Data):
+    """What the village's register policy lets go up; the owner's name only when allowed."""
+
+    code: PickupCode
+    business_name: ShortText
+    kind: ShortText
+    since: Annotated[str, Field(max_length=20)] | None = None
+    dusun: ShortText | None = None
+    rt: Annotated[str, Field(max_length=5, pattern=r"^[0-9]*$")] | None = None
+    rw: Annotated[str, Field(max_length=5, pattern=r"^[0-9]*$")] | None = None
+    owner_name: ShortText | None = None
+
+
+class SealedRequest(_Data):
+    """A resident's request filed at the hub: only the box and what the hub needed to
+    answer the resident (code, type, the pickup secret's hash)."""
+
+    request_id: uuid.UUID
+    code: PickupCode
+    letter_type: LetterTypeCode
+    secret_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    # "correction": a new box for a request the village sent back (same code and id).
+    purpose: Literal["new", "correction"] = "new"
+    filed_at: datetime
+    box: SealedBox
+
+
 DATA_MODELS: dict[Kind, type[_Data]] = {
     Kind.REQUEST_FILED: RequestFiled,
     Kind.STATUS_CHANGED: StatusChanged,
@@ -144,7 +246,12 @@ DATA_MODELS: dict[Kind, type[_Data]] = {
     Kind.QUEUE_DAY: QueueDay,
     Kind.CATALOG_CHANGED: CatalogChanged,
     Kind.PROFILE_CHANGED: ProfileChanged,
+    Kind.LETTER_TYPE_FORM: LetterTypeForm,
+    Kind.VILLAGE_KEY: VillageKey,
+    Kind.SEALED_REFUSED: SealedRefused,
+    Kind.UMKM_ENTRY: UmkmEntry,
     Kind.ANNOUNCEMENT: Announcement,
+    Kind.SEALED_REQUEST: SealedRequest,
 }
 KIND_OF: dict[type[_Data], Kind] = {model: kind for kind, model in DATA_MODELS.items()}
 
@@ -156,7 +263,12 @@ EventData = (
     | QueueDay
     | CatalogChanged
     | ProfileChanged
+    | LetterTypeForm
+    | VillageKey
+    | SealedRefused
+    | UmkmEntry
     | Announcement
+    | SealedRequest
 )
 
 
