@@ -38,6 +38,10 @@ MAX_PAYLOAD_CHARS = 4000
 
 # A request's public code (8 characters) and a base32 secret or token of 160 bits.
 CODE_PATTERN = "[0-9A-Z]{8}"
+# Codes of requests filed from home through the regency hub begin with this letter, and a
+# village never makes one that does: the hub and the village allocate codes apart, so a
+# request filed at the hub while the link is down can never meet a village's own code.
+HUB_CODE_PREFIX = "H"
 TOKEN_PATTERN = "[A-Z2-7]{32}"  # noqa: S105 (a pattern, not a secret)
 # Pickup secrets: 26 base32 characters (130 bits) since issue 16, which keeps the symbol
 # a size smaller at a stronger error-correction level (benchmarks/qr_reading.py); the
