@@ -66,6 +66,8 @@ class ScanOut(BaseModel):
         "filed",
         "invalid",
         "not_found",
+        # A short-form offline QR whose NIK, name and birth date match no resident.
+        "no_register_match",
     ]
     message: str
     message_en: str
@@ -97,7 +99,8 @@ def scan(
     """
     guesses = ScanGuesses(http, kiosk_id=kiosk.id, code=_pickup_code(body.payload))
     result = kiosks.scan(session, kiosk=kiosk, payload=body.payload, settings=settings)
-    if result.outcome == "not_found":  # a wrong secret: a guess; a foreign QR is not
+    # A wrong secret, or a short form matching no resident: a guess; a foreign QR is not.
+    if result.outcome in ("not_found", "no_register_match"):
         guesses.wrong()
     out = ScanOut(
         kind=result.kind,

@@ -39,7 +39,7 @@ from office_server.errors import (
 from office_server.kiosks.models import ClaimStatus, KioskClaim, KioskDevice
 from office_server.letters import service as letters
 from office_server.letters.models import Letter
-from office_server.requests import lifecycle
+from office_server.requests import lifecycle, prefill
 from office_server.requests import service as requests_service
 from office_server.requests.lifecycle import Status
 from office_server.requests.models import Channel, LetterRequest
@@ -257,6 +257,17 @@ def _file_offline(
             actor=actor_for(kiosk),
             idempotency_key=key,
             pickup_secret=secret,
+            # Made from the phone's short form: the register fills the rest, if it matches.
+            short_form=data.get("s") == 1,
+        )
+    except prefill.NoRegisterMatch:
+        return ScanResult(
+            "offline_request",
+            "no_register_match",
+            "Data pada kode QR ini belum dapat dicocokkan dengan data kependudukan desa. "
+            "Silakan isi formulir lengkap di anjungan, atau datang ke loket operator.",
+            "The request QR could not be matched to the village register; fill in the full "
+            "form at the kiosk or at the counter.",
         )
     except ValidationFailed as exc:
         first = next(iter(exc.fields.values()), exc.message)

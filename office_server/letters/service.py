@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +34,7 @@ from office_server.letters.rendering import (
     render_letter_pdf,
 )
 from office_server.operators.models import Operator
-from office_server.requests import lifecycle
+from office_server.requests import lifecycle, prefill
 from office_server.requests.lifecycle import Status
 from office_server.requests.models import LetterRequest
 from office_server.sync import outbox
@@ -92,9 +93,16 @@ def letter_content(
     signer_nip: str | None,
     verification_url: str,
     signature_png: bytes | None = None,
+    form: dict[str, Any] | None = None,
+    applicant_name: str | None = None,
 ) -> LetterContent:
     """The letter's content. `signature_png` is the signer's specimen: given only when
-    the letter is issued (never on a preview) and its type is printed for the kiosk."""
+    the letter is issued (never on a preview) and its type is printed for the kiosk.
+    `form` is what the letter is written from (`requests.prefill.letter_form`: the
+    register's values filled in; `applicant_name` likewise, `prefill.letter_name`); the
+    request's typed form and name when not given."""
+    form = request.form_data if form is None else form
+    name = applicant_name or request.applicant_name
     lt = request.letter_type
     place = wording.Place(profile.name, profile.kecamatan, profile.kabupaten, profile.provinsi)
     kiosk_print = lt.print_mode != "counter" and signature_png is not None
@@ -108,12 +116,10 @@ def letter_content(
         signer_name=signer_name,
         signer_title=signer_title,
         signer_nip=signer_nip,
-        rows=wording.data_rows(
-            lt, request.applicant_name, request.applicant_nik, request.form_data, place
-        ),
-        tables=wording.tables(lt, request.form_data),
-        body_paragraphs=[wording.statement(lt, request.form_data, place)],
-        purpose=wording.purpose(request.form_data),
+        rows=wording.data_rows(lt, name, request.applicant_nik, form, place),
+        tables=wording.tables(lt, form),
+        body_paragraphs=[wording.statement(lt, form, place)],
+        purpose=wording.purpose(form),
         verification_url=verification_url,
         signed_note="Ditandatangani secara elektronik" if kiosk_print else None,
         valid_until=issued_on + timedelta(days=lt.validity_days) if lt.validity_days else None,
@@ -156,6 +162,8 @@ def preview_pdf(session: Session, request: LetterRequest, *, settings: Settings)
         signer_title=profile.head_title,
         signer_nip=profile.head_nip,
         verification_url=f"{settings.public_url_upper}/V/PRATINJAU",
+        form=prefill.letter_form(session, request),
+        applicant_name=prefill.letter_name(session, request),
     )
     return _render(profile, content, layout_for(profile))
 
@@ -203,6 +211,8 @@ def issue(
         signer_nip=signer.nip,
         verification_url=verification_payload(settings.public_url_upper, token),
         signature_png=signer.signature_png or _NO_SPECIMEN,
+        form=prefill.letter_form(session, request),
+        applicant_name=prefill.letter_name(session, request),
     )
     layout = layout_for(profile)
     pdf = _render(profile, content, layout)

@@ -1,7 +1,8 @@
 """What a letter says: the data rows, the tables and the statement, built from the
 request's form as a village secretary would write them.
 
-- Names and places print in proper case ("siti AMINAH" -> "Siti Aminah").
+- Names and places print in proper case ("siti AMINAH" -> "Siti Aminah"), the one of
+  `residents.proper_case` (register words too: "Dusun II", "RT", "binti").
 - The address is completed with the village's own Desa, Kecamatan, Kabupaten, Provinsi.
 - Labels print without form hints; a date of birth or death prints with its weekday.
 - Repeated groups (`pengikut_1_nama`, ...) print as a table; amounts in rupiah get their
@@ -19,6 +20,7 @@ from typing import Any, NamedTuple
 from office_server.letter_types.forms import FieldSpec
 from office_server.letter_types.models import LetterType
 from office_server.letters.context import DataTable, format_hari, format_tanggal
+from office_server.residents.proper_case import proper_case
 
 
 class Place(NamedTuple):
@@ -53,20 +55,6 @@ GROUP_TITLES = {
     "saksi": "Saksi",
 }
 _HINT = re.compile(r"\s*\((contoh|untuk|lihat|isi)[^)]*\)$", re.IGNORECASE)
-_LOWER_WORDS = frozenset({"bin", "binti", "van", "der", "de", "al", "dan"})
-
-
-def proper_case(text: str) -> str:
-    """'siti AMINAH binti h. ahmad' -> 'Siti Aminah binti H. Ahmad'; keeps apostrophes
-    inside a name ("Nur'aini") and capitalises after a hyphen ("Al-Fatih")."""
-
-    def word(w: str, first: bool) -> str:
-        if not first and w.lower() in _LOWER_WORDS:
-            return w.lower()
-        return "-".join(p[:1].upper() + p[1:].lower() for p in w.split("-"))
-
-    words = text.split()
-    return " ".join(word(w, i == 0) for i, w in enumerate(words))
 
 
 def _is_name(name: str) -> bool:

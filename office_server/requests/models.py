@@ -30,7 +30,13 @@ class LetterRequest(Base):
     applicant_nik: Mapped[str] = mapped_column(String(16), index=True)
     applicant_name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # What the resident (or an operator) typed; never the register's values (see below).
     form_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The register row this request matched (NIK + name + birth date): the letter takes
+    # the register-held fields from it (residents/prefill.py). No foreign key: a request
+    # is archived and synced on its own, and an id that no longer resolves only means the
+    # letter prints what was typed.
+    register_resident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(30), index=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     # Client-chosen key that makes a retried POST return the same request.

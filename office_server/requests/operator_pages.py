@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from office_server.audit import service as audit
+from office_server.audit.service import Actor
 from office_server.deps import (
     AppSettings,
     CsrfChecked,
@@ -34,7 +35,7 @@ from office_server.letters import service as letters
 from office_server.notifications import service as notifications
 from office_server.operators.models import Operator, Role
 from office_server.queue import service as queue
-from office_server.requests import lifecycle
+from office_server.requests import lifecycle, prefill
 from office_server.requests import service as requests_service
 from office_server.requests.lifecycle import Status
 from office_server.requests.models import LetterRequest
@@ -194,18 +195,23 @@ def _request_page(
     error: str | None = None,
     values: dict[str, Any] | None = None,
     status_code: int = 200,
+    viewer: Actor | None = None,
 ) -> Response:
     letter = None
     if req.status in (Status.READY, Status.PICKED_UP):
         letter = letters.for_request(session, request_id=req.id)
+    # Audited when the page is opened (GET); a refused action shows it again unaudited,
+    # in the read-only session of its answer, to the operator who just opened it.
+    register_view = prefill.side_by_side(session, req, actor=viewer)
     return render(
         request,
         "operators/request.html",
         {
             "me": me,
             "req": req,
-            "fields": req.letter_type.fields,
+            "fields": prefill.operator_fields(req),
             "values": values if values is not None else req.form_data,
+            "register": register_view,
             "errors": errors or {},
             "error": error,
             "notice": _NOTICES.get(request.query_params.get("ok", ""), ""),
@@ -269,7 +275,7 @@ def request_detail(
     request_id: PageId, request: Request, session: DbSession, me: OperatorOrSigner
 ) -> Response:
     req = requests_service.view_by_operator(session, request_id=request_id, operator=me)
-    return _request_page(request, session, me, req)
+    return _request_page(request, session, me, req, viewer=me.actor)
 
 
 @router.post("/permohonan/{request_id}/ubah", response_class=HTMLResponse)

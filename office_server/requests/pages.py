@@ -23,11 +23,11 @@ from office_server.config import Settings
 from office_server.deps import AppSettings, DbSession, ReadSession, resident_request
 from office_server.error_handlers import PageRefused
 from office_server.errors import DomainError, NotFound, RateLimited, ValidationFailed
-from office_server.guards import anonymous_filing
+from office_server.guards import Guesses, anonymous_filing
 from office_server.letter_types import service as letter_types
 from office_server.letter_types.models import LetterType
 from office_server.qr_images import qr_png_data_url, qr_svg
-from office_server.requests import lifecycle, submission
+from office_server.requests import lifecycle, prefill, submission
 from office_server.requests import service as requests_service
 from office_server.requests.models import Channel, LetterRequest
 from office_server.security import normalize_code
@@ -71,23 +71,40 @@ def _form_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     refusal: RateLimited | None = None,
+    short: bool = False,
+    no_match: bool = False,
     status_code: int = 200,
 ) -> Response:
+    """The form: short (the register fills the rest) or full. After a short form that
+    matched no resident, the full one with one message that says nothing of why."""
     headers = {**NO_STORE, **(refusal.headers if refusal else {})} if values else None
+    fields = prefill.short_fields(lt) if short else lt.fields
     return render(
         request,
         "requests/form.html",
         {
             "village": village.get_profile(session),
             "lt": lt,
-            "fields": lt.fields,
+            "short": short,
+            # On the short form the birth date is asked beside NIK and name, to match.
+            "applicant_fields": [f for f in fields if short and f.name in _MATCH_FIELDS],
+            "fields": [f for f in fields if not (short and f.name in _MATCH_FIELDS)],
             "values": values or {},
             "errors": errors or {},
             "refusal": refusal.message if refusal else None,
+            "no_match": prefill.NO_MATCH_MESSAGE if no_match else None,
         },
         status_code=status_code,
         headers=headers,
     )
+
+
+_MATCH_FIELDS = prefill.register.MATCH_FIELDS
+
+
+def _is_short(session: Session, lt: LetterType, form: FormData) -> bool:
+    """The resident filled the short form (and it is still offered)."""
+    return form.get("short") == "1" and prefill.offers_short_form(session, lt)
 
 
 @router.get("/surat", response_class=HTMLResponse)
@@ -104,32 +121,54 @@ def catalog(request: Request, session: ReadSession) -> Response:
 
 @router.get("/surat/{code}", response_class=HTMLResponse)
 def form(code: str, request: Request, session: ReadSession) -> Response:
-    return _form_page(request, session, _self_service_type(session, code))
+    lt = _self_service_type(session, code)
+    return _form_page(request, session, lt, short=prefill.offers_short_form(session, lt))
 
 
 @router.post("/surat/{code}", response_class=HTMLResponse)
 async def review(code: str, request: Request, session: ReadSession) -> Response:
-    """Step 2: the server checks everything, then shows it back before it is sent."""
+    """Step 2: the server checks everything, then shows it back before it is sent. A
+    short form is matched to the register here (a guess, counted like a wrong secret)."""
     lt = _self_service_type(session, code)
-    nik, name, data = _values(await request.form(), lt)
+    posted = await request.form()
+    short = _is_short(session, lt, posted)
+    nik, name, data = _values(posted, lt)
     values = {"applicant_nik": nik, "applicant_name": name, **data}
     try:
-        cleaned = submission.check_submission(
+        checked = submission.check_submission(
             session,
             letter_type_code=lt.code,
             applicant_nik=nik,
             applicant_name=name,
             form_data=data,
-        ).form
+            short_form=short,
+        )
     except ValidationFailed as exc:
-        return _form_page(request, session, lt, values=values, errors=exc.fields, status_code=422)
+        return _form_page(
+            request, session, lt, values=values, errors=exc.fields, short=short, status_code=422
+        )
+    if short:
+        try:
+            guesses = Guesses(request, "register")
+        except RateLimited as exc:
+            return _form_page(
+                request, session, lt, values=values, refusal=exc, short=True, status_code=429
+            )
+        found = prefill.match_applicant(
+            session, lt, nik=checked.nik, name=checked.name, form=checked.form
+        )
+        if found is None:
+            guesses.wrong()
+            return _form_page(request, session, lt, values=values, no_match=True)
+    cleaned = checked.form
     return render(
         request,
         "requests/review.html",
         {
             "village": village.get_profile(session),
             "lt": lt,
-            "fields": lt.fields,
+            "fields": prefill.short_fields(lt) if short else lt.fields,
+            "short": short,
             "nik": nik,
             "name": " ".join(name.split()),
             "cleaned": cleaned,
@@ -144,9 +183,14 @@ async def review(code: str, request: Request, session: ReadSession) -> Response:
 @router.post("/surat/{code}/ubah", response_class=HTMLResponse)
 async def edit_again(code: str, request: Request, session: ReadSession) -> Response:
     lt = _self_service_type(session, code)
-    nik, name, data = _values(await request.form(), lt)
+    posted = await request.form()
+    nik, name, data = _values(posted, lt)
     return _form_page(
-        request, session, lt, values={"applicant_nik": nik, "applicant_name": name, **data}
+        request,
+        session,
+        lt,
+        values={"applicant_nik": nik, "applicant_name": name, **data},
+        short=_is_short(session, lt, posted),
     )
 
 
@@ -156,9 +200,13 @@ async def submit(
 ) -> Response:
     lt = _self_service_type(session, code)
     form_data = await request.form()
+    short = _is_short(session, lt, form_data)
     nik, name, data = _values(form_data, lt)
     key = str(form_data.get("key") or "")[:40]
+    guesses = None
     try:
+        # The short form is matched again here: the review step's answer is not trusted.
+        guesses = Guesses(request, "register") if short else None
         # Limited per address and in all, like the JSON API (a repeated "Kirim" is free).
         with anonymous_filing(request) as slot:
             created, secret, replayed = requests_service.create(
@@ -171,9 +219,18 @@ async def submit(
                 channel=Channel.WEB,
                 actor=RESIDENT,
                 idempotency_key=f"web:{key}" if key else None,
+                short_form=short,
             )
             if replayed:
                 slot.give_back()
+    except prefill.NoRegisterMatch as exc:
+        if guesses is not None:
+            guesses.wrong()
+        values = {"applicant_nik": nik, "applicant_name": name, **data}
+        raise PageRefused(
+            lambda s: _form_page(request, s, _self_service_type(s, code), values=values,
+                                 no_match=True)
+        ) from exc  # fmt: skip
     except RateLimited as exc:
         # The form again with what was typed, and why it was not sent.
         values = {"applicant_nik": nik, "applicant_name": name, **data}
@@ -185,6 +242,7 @@ async def submit(
                 _self_service_type(s, code),
                 values=values,
                 refusal=refusal,
+                short=short,
                 status_code=429,
             )
         ) from exc
@@ -198,6 +256,7 @@ async def submit(
                 _self_service_type(s, code),
                 values=values,
                 errors=errors,
+                short=short,
                 status_code=422,
             )
         ) from exc
@@ -251,7 +310,8 @@ def _status_page(
             "error": error,
             "errors": errors or {},
             "values": values if values is not None else (req.form_data if req else {}),
-            "fields": req.letter_type.fields if req else [],
+            # A pre-filled request shows what the resident typed, never the register's.
+            "fields": prefill.resident_fields(req) if req else [],
             "label": lifecycle.label(req.status, i18n.lang_of(request)) if req else "",
         },
         status_code=status_code,

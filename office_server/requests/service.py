@@ -20,7 +20,7 @@ from office_server.errors import Conflict, NotFound, ValidationFailed
 from office_server.letter_types import service as letter_types
 from office_server.letter_types.forms import clean_form
 from office_server.operators.models import Operator
-from office_server.requests import lifecycle, submission
+from office_server.requests import lifecycle, prefill, submission
 from office_server.requests.lifecycle import Status
 from office_server.requests.models import Channel, LetterRequest
 from office_server.residents.nik import validate_nik
@@ -60,6 +60,7 @@ def create(
     idempotency_key: str | None = None,
     pickup_secret: str | None = None,
     today: date | None = None,
+    short_form: bool = False,
 ) -> tuple[LetterRequest, str, bool]:
     """Files a request. Returns (request, pickup secret, replayed).
 
@@ -72,6 +73,11 @@ def create(
     replay whose secret no longer matches is a conflict and voids nothing. Without one,
     the secret is random and a replay gets a fresh one (only a hash is stored, so the first
     cannot be shown again). The same key with another body is a conflict.
+
+    A request whose applicant matches the register (NIK, name, birth date) is linked to
+    it, and its letter takes the register's values (requests/prefill.py). A `short_form`
+    (the register-held fields left out) must match: else NoRegisterMatch, which says
+    nothing of why.
     """
     idempotency_key = (idempotency_key or "").strip() or None
     given = submission.normalize_submission(
@@ -88,6 +94,7 @@ def create(
         "m": given.applicant_name,
         "f": given.form_data,
         "p": given.phone,
+        **({"s": 1} if short_form else {}),
     }
     if idempotency_key:
         existing = session.scalars(
@@ -104,7 +111,11 @@ def create(
         form_data=given.form_data,
         channel=channel,
         today=today,
+        short_form=short_form,
     )
+    resident = prefill.match_applicant(session, lt, nik=nik_info, name=name, form=cleaned)
+    if short_form and resident is None:
+        raise prefill.NoRegisterMatch()
 
     secret = pickup_secret or new_secret()
     request = LetterRequest(
@@ -116,6 +127,7 @@ def create(
         applicant_name=name,
         phone=submission.check_phone(given.phone) or cleaned.get("no_hp") or None,
         form_data=cleaned,
+        register_resident_id=resident.id if resident is not None else None,
         status=Status.SUBMITTED,
         secret_hash=sha256_hex(secret),
         idempotency_key=idempotency_key,
@@ -287,7 +299,11 @@ def correct_fields(
     )
     merged = {**request.form_data, **changes}
     # A counter draft may stay half-filled; submitting it checks it whole.
-    cleaned = clean_form(fields, merged, partial=request.status == Status.DRAFT)
+    cleaned = clean_form(
+        prefill.schema(request.letter_type, prefilled=request.register_resident_id is not None),
+        merged,
+        partial=request.status == Status.DRAFT,
+    )
     info = validate_nik(request.applicant_nik)
     errors = submission.check_consistency(session, info.nik, info.birth_date, info.sex, cleaned)
     given_name = strings["applicant_name"]

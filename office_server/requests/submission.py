@@ -21,6 +21,7 @@ from office_server.errors import Forbidden, ValidationFailed
 from office_server.letter_types import service as letter_types
 from office_server.letter_types.forms import FIELD_NAME_RE, FieldSpec, clean_form
 from office_server.letter_types.models import LetterType
+from office_server.requests import prefill
 from office_server.requests.models import Channel
 from office_server.residents import service as residents
 from office_server.residents.nik import APPLICANT_MIN_AGE, NikError, NikInfo, validate_nik
@@ -202,9 +203,13 @@ def check_submission(
     form_data: Mapping[str, Any],
     channel: Channel = Channel.WEB,
     today: date | None = None,
+    short_form: bool = False,
 ) -> Checked:
     """Every check of a request before it is filed: the review step of the resident's
     form, and `requests.service.create` again when the request is really filed.
+
+    A `short_form` (requests/prefill.py) leaves out the fields the register holds; it is
+    checked without them, and matching it to the register is the caller's next step.
 
     Raises ValidationFailed with every problem at once (or Forbidden for a counter-only
     type on another channel).
@@ -225,6 +230,7 @@ def check_submission(
         applicant_name=given.applicant_name,
         form_data=given.form_data,
         today=today,
+        short_form=short_form,
     )
     return Checked(lt, nik, name, form)
 
@@ -247,6 +253,7 @@ def check_all(
     applicant_name: str,
     form_data: Mapping[str, Any],
     today: date | None,
+    short_form: bool = False,
 ) -> tuple[NikInfo, str, dict[str, str]]:
     """Every check of a submission at once, so the resident sees all problems together.
     The input has been through normalize_input."""
@@ -263,7 +270,7 @@ def check_all(
         errors.update(exc.fields)
     cleaned: dict[str, str] = {}
     try:
-        cleaned = clean_form(lt.fields, form_data, today=today)
+        cleaned = clean_form(prefill.schema(lt, prefilled=short_form), form_data, today=today)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     if nik_info is not None and not errors:

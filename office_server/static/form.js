@@ -104,6 +104,7 @@
     });
     var key = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(8)), function (b) { return p2(b.toString(16)).slice(-2); }).join("");
     var body = { v: 1, k: key, t: f.dataset.type, n: el("applicant_nik").value.replace(/[\s.-]/g, ""), m: el("applicant_name").value.trim().replace(/\s+/g, " "), p: null, f: data };
+    if (el("short")) body.s = 1; // a short form: the kiosk's server matches it to the register
     Promise.all([loadQr(), deflate(new TextEncoder().encode(JSON.stringify(body)))]).then(function (r) {
       var text = window.LDQR.base45(r[1]);
       if (text.length > 1200) { out.hidden = false; out.innerHTML = '<p class="box bad">' + esc(m("big")) + "</p>"; return; }
