@@ -261,10 +261,8 @@ def test_offline_qr_of_a_short_form_is_filed_by_the_kiosk(client: TestClient, db
         s.commit()
     kiosk = {"Authorization": f"Bearer {key}"}
     fields = {"tanggal_lahir": BIRTH.isoformat(), **OWN}
-    filed = client.post(
-        "/api/v1/kiosk/scans", json={"payload": _offline(fields, "SITI AMINAH BINTI H AHMAD", "a1")},
-        headers=kiosk,
-    )  # fmt: skip
+    payload = _offline(fields, "SITI AMINAH BINTI H AHMAD", "a1")
+    filed = client.post("/api/v1/kiosk/scans", json={"payload": payload}, headers=kiosk)
     assert filed.json()["outcome"] == "filed", filed.text
     _assert_nothing_of_the_register(filed.text)
     missed = client.post(
