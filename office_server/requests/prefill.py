@@ -148,9 +148,7 @@ class SideBySide:
         return sum(row.mismatch for row in self.rows)
 
 
-def side_by_side(
-    session: Session, req: LetterRequest, *, actor: Actor | None
-) -> SideBySide | None:
+def side_by_side(session: Session, req: LetterRequest, *, actor: Actor | None) -> SideBySide | None:
     """Register and typed values per register-held field, for the operator's request page.
     Reading the register is audited like `/operator/penduduk` (who, which row, for which
     request), when an `actor` is given."""

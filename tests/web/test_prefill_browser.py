@@ -6,12 +6,14 @@ to /tmp/web-shots/ (prefill-*.png)."""
 from __future__ import annotations
 
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
 
 from office_server.requests.prefill import NO_MATCH_MESSAGE
+from tests.support import factories
 from tests.support.register_files import resident_row, write_opensid_xlsx
 from tests.support.server import LOKET, REPO, running_server
 from tests.support.waiting import HANG_GUARD
@@ -92,6 +94,22 @@ def test_short_form_on_a_phone_and_the_operators_side_by_side(
             expect(view).to_contain_text("Kp. Sukamaju No. 3")
             expect(view).to_contain_text("Mengurus Rumah Tangga")
             page.screenshot(path=shots / "prefill-operator-side-by-side.png", full_page=True)
+            # The same resident's full form (as the kiosk sends it), typed differently.
+            birth = date.fromisoformat(born)
+            typed = {**factories.domisili_form(birth, female=True), "pekerjaan": "Guru"}
+            other = server.file_request(
+                applicant_nik=me["nik"], applicant_name="Siti Aminah binti H. Ahmad",
+                form_data=typed,
+            )  # fmt: skip
+            with server.operator_client("operator") as op:
+                other_id = server.request_id(op, other["code"])
+            page.goto(f"{server.url}/operator/permohonan/{other_id}")
+            mismatch = page.locator("#register-view tr.mismatch")
+            expect(mismatch.filter(has_text="Pekerjaan")).to_contain_text("Guru")
+            expect(
+                page.locator("#register-view tr.mismatch").filter(has_text="Agama")
+            ).to_have_count(0)
+            page.screenshot(path=shots / "prefill-operator-mismatch.png", full_page=True)
             phone_page = desk.new_page()
             phone_page.set_viewport_size(PHONE)
             phone_page.goto(f"{server.url}/operator/permohonan/{rid}")
