@@ -87,8 +87,8 @@ def _form_page(
             "lt": lt,
             "short": short,
             # On the short form the birth date is asked beside NIK and name, to match.
-            "applicant_fields": [f for f in fields if short and f.name in _MATCH_FIELDS],
-            "fields": [f for f in fields if not (short and f.name in _MATCH_FIELDS)],
+            "applicant_fields": [f for f in fields if short and f.name in prefill.MATCH_FIELDS],
+            "fields": [f for f in fields if not (short and f.name in prefill.MATCH_FIELDS)],
             "values": values or {},
             "errors": errors or {},
             "refusal": refusal.message if refusal else None,
@@ -97,9 +97,6 @@ def _form_page(
         status_code=status_code,
         headers=headers,
     )
-
-
-_MATCH_FIELDS = prefill.register.MATCH_FIELDS
 
 
 def _is_short(session: Session, lt: LetterType, form: FormData) -> bool:

@@ -32,6 +32,8 @@ NO_MATCH_MESSAGE = (
     "semua isian di bawah; petugas desa akan memeriksanya."
 )
 NO_MATCH_FIELD = "register"
+# Asked on the short form beside NIK and name, though the register holds them: the match.
+MATCH_FIELDS = register.MATCH_FIELDS
 
 
 class NoRegisterMatch(ValidationFailed):

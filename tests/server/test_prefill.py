@@ -26,6 +26,8 @@ from office_server.main import create_app
 from office_server.requests.models import LetterRequest
 from office_server.requests.prefill import NO_MATCH_MESSAGE
 from office_server.residents.models import Resident
+from office_server.residents.prefill import name_key
+from office_server.residents.proper_case import proper_case
 from tests.server.test_api import login, request_id
 from tests.support import factories
 from tests.support.factories import make_nik
@@ -272,3 +274,34 @@ def test_offline_qr_of_a_short_form_is_filed_by_the_kiosk(client: TestClient, db
     assert missed.json()["outcome"] == "no_register_match"
     assert "formulir lengkap" in missed.json()["message"]
     _assert_nothing_of_the_register(missed.text)
+
+
+@pytest.mark.parametrize(
+    ("written", "printed"),
+    [
+        ("SITI AMINAH BINTI H. AHMAD", "Siti Aminah binti H. Ahmad"),
+        ("HJ. NUR'AINI", "Hj. Nur'aini"),
+        ("KP. SUKAMAJU NO. 4 RT.01", "Kp. Sukamaju No. 4 RT.01"),
+        ("DUSUN II", "Dusun II"),
+        ("HAMENGKU BUWONO X", "Hamengku Buwono X"),
+        ("PETANI/PEKEBUN", "Petani/Pekebun"),
+        ("PEGAWAI NEGERI SIPIL (PNS)", "Pegawai Negeri Sipil (PNS)"),
+        ("al-fatih", "Al-Fatih"),
+        ("CIVIL DI MIX", "Civil Di Mix"),  # no roman numerals past XXXIX
+    ],
+)
+def test_proper_case(written: str, printed: str) -> None:
+    assert proper_case(written) == printed
+
+
+def test_name_matching_forgives_form_not_letters() -> None:
+    key = name_key("SITI AMINAH BINTI H. AHMAD")
+    for same in (
+        "siti aminah binti h ahmad",
+        "Siti  Aminah Binti H.Ahmad",
+        "SITI AMINAH BINTI H AHMAD",
+    ):
+        assert name_key(same) == key
+    for other in ("Siti Aminah", "Siti Aminah binti Ahmad", "Sity Aminah binti H. Ahmad"):
+        assert name_key(other) != key
+    assert name_key("Nur Aini") == name_key("NUR'AINI") == name_key("Nurâini")
