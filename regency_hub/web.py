@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from regency_hub import charts, dashboard, staff, villages
+from regency_hub import charts, dashboard, staff, umkm, villages
 from regency_hub.database import HubDatabase
 from regency_hub.ingest import IngestCounts
 from regency_hub.models import Event, HubUser, Village
@@ -268,10 +268,58 @@ def create_app(
             trend_chart=trend,
         )
 
+    def umkm_filter(kecamatan: str, desa: str) -> umkm.Filter:
+        return umkm.Filter(
+            kecamatan=kecamatan[:160], village_id=int(desa) if desa.isdigit() else None
+        )
+
     @app.get("/umkm")
-    def umkm(request: Request) -> Response:
+    def umkm_page(
+        request: Request, kecamatan: str = "", desa: str = "", halaman: str = "1"
+    ) -> Response:
         user, csrf = signed_in(request)
-        return page(request, "umkm.html", user=user, csrf=csrf, nav="umkm")
+        flt = umkm_filter(kecamatan, desa)
+        number = int(halaman) if halaman.isdigit() and len(halaman) < 7 else 1
+        with db.unit_of_work() as session:
+            found = umkm.page(session, flt, number=number)
+            names = dashboard.kecamatan_names(session)
+            choices = dashboard.village_choices(session)
+        return page(
+            request,
+            "umkm.html",
+            user=user,
+            csrf=csrf,
+            nav="umkm",
+            found=found,
+            flt=flt,
+            query=flt.query_string(),
+            kecamatan_names=names,
+            choices=choices,
+        )
+
+    def export(request: Request, kecamatan: str, desa: str, *, xlsx: bool) -> Response:
+        signed_in(request)
+        flt = umkm_filter(kecamatan, desa)
+        with db.unit_of_work() as session:
+            rows = umkm.all_rows(session, flt)
+            body = umkm.to_xlsx(rows) if xlsx else umkm.to_csv(rows)
+        name = f"register-umkm-{date.today():%Y%m%d}.{'xlsx' if xlsx else 'csv'}"
+        media = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            if xlsx
+            else "text/csv; charset=utf-8"
+        )
+        return Response(
+            body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
+
+    @app.get("/umkm.csv")
+    def umkm_csv(request: Request, kecamatan: str = "", desa: str = "") -> Response:
+        return export(request, kecamatan, desa, xlsx=False)
+
+    @app.get("/umkm.xlsx")
+    def umkm_xlsx(request: Request, kecamatan: str = "", desa: str = "") -> Response:
+        return export(request, kecamatan, desa, xlsx=True)
 
     def announcements_page(
         request: Request, user: HubUser, csrf: str, **context: Any
