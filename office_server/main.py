@@ -24,8 +24,7 @@ from office_server.letter_types import api as letter_types_api
 from office_server.letter_types import pages as letter_types_pages
 from office_server.letters import api as letters_api
 from office_server.letters import pages as letters_pages
-from office_server.letters import register_pages
-from office_server.letters import verification_pages
+from office_server.letters import register_pages, verification_pages
 from office_server.middleware import (
     AccessLog,
     BodySizeLimit,

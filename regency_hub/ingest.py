@@ -1,8 +1,8 @@
 """The hub's consumer: village events from JetStream into PostgreSQL, exactly once.
 
 A batch is fetched, each event inserted with `ON CONFLICT (event_id) DO NOTHING`, and the
-projections (request state, day aggregates, catalog, village profile, UMKM register) updated only for
-rows that were new, all in one transaction; the messages are acknowledged after it
+projections (request state, day aggregates, catalog, village profile, UMKM register)
+updated only for rows that were new, all in one transaction; the messages are acknowledged after it
 commits. A crash before the ack redelivers the batch and the inserts find every id
 there, so a redelivery or a replay after JetStream's duplicate window changes nothing.
 The subject names the sender (the server let only that village publish there); an

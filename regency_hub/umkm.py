@@ -124,9 +124,7 @@ def _ordered(query: Select[tuple[UmkmEntry, Village]]) -> Select[tuple[UmkmEntry
 
 
 def page(session: Session, flt: Filter, *, number: int = 1, size: int = PAGE_SIZE) -> Page:
-    total = int(
-        session.scalar(select(func.count()).select_from(_select(flt).subquery())) or 0
-    )
+    total = int(session.scalar(select(func.count()).select_from(_select(flt).subquery())) or 0)
     pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
     found = session.execute(_ordered(_select(flt)).limit(size).offset((number - 1) * size))
@@ -162,4 +160,3 @@ def to_xlsx(rows: Iterator[Row]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-

@@ -309,9 +309,8 @@ def create_app(
             if xlsx
             else "text/csv; charset=utf-8"
         )
-        return Response(
-            body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-        )
+        disposition = f'attachment; filename="{name}"'
+        return Response(body, media_type=media, headers={"Content-Disposition": disposition})
 
     @app.get("/umkm.csv")
     def umkm_csv(request: Request, kecamatan: str = "", desa: str = "") -> Response:

@@ -33,7 +33,7 @@ def _page(request: Request, session: Session, admin: Operator, *, notice: str = 
             "policy": register_policy.get(session),
             "fields": list(FIELD_LABELS.items()),
             "issued": umkm.issued_count(session),
-            "letter_types": umkm.UMKM_LETTER_TYPES,
+            "letter_types": umkm.letter_type_titles(session),
             "notice": notice,
         },
         csrf=True,
@@ -64,8 +64,6 @@ async def policy_save(
 
 
 @admin_router.post("/register/kirim-terbit", response_class=HTMLResponse)
-def send_issued(
-    request: Request, session: DbSession, admin: AdminUser, _: CsrfChecked
-) -> Response:
+def send_issued(request: Request, session: DbSession, admin: AdminUser, _: CsrfChecked) -> Response:
     sent = umkm.send_issued(session, actor=admin.actor)
     return RedirectResponse(f"/admin/register?terkirim={sent}", status_code=303)

@@ -87,8 +87,11 @@ def entry_for(session: Session, request: LetterRequest, policy: Policy) -> event
             if not refused:
                 raise
             # The field names only: the values may be exactly what must not be logged.
-            log.warning("UMKM entry %s: left out %s (refused by the event schema)",
-                        request.public_code, ", ".join(sorted(refused)))
+            log.warning(
+                "UMKM entry %s: left out %s (refused by the event schema)",
+                request.public_code,
+                ", ".join(sorted(refused)),
+            )
             for name in refused:
                 wanted[name] = None
 
@@ -107,6 +110,16 @@ def record_if_allowed(session: Session, request: LetterRequest) -> bool:
         return False
     outbox.record(session, entry_for(session, request, policy))
     return True
+
+
+def letter_type_titles(session: Session) -> list[str]:
+    return list(
+        session.scalars(
+            select(LetterType.title)
+            .where(LetterType.code.in_(UMKM_LETTER_TYPES))
+            .order_by(LetterType.title)
+        )
+    )
 
 
 def issued_count(session: Session) -> int:

@@ -75,7 +75,7 @@ def seeded(hub_db: HubDatabase) -> HubDatabase:
         message(
             TANJUNG,
             T0,
-            _entry("SKUTJ001", "=HYPERLINK(\"http://x\")", kind="+jahit", since="2020"),
+            _entry("SKUTJ001", '=HYPERLINK("http://x")', kind="+jahit", since="2020"),
         )
     )
     counts = ingest(hub_db, batch)
@@ -121,9 +121,12 @@ def test_ingest_is_idempotent_and_a_newer_entry_replaces(seeded: HubDatabase) ->
         rows = session.scalars(select(UmkmEntry).where(UmkmEntry.code == "SKUCB777")).all()
         assert [(r.business_name, r.kind, r.since) for r in rows] == [("Toko Baru", None, "2021")]
         # Every event kept in the record, one entry in the register.
-        assert session.scalar(
-            select(func.count()).select_from(Event).where(Event.kind == "register.umkm")
-        ) == 60 + 2 + 3
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Event).where(Event.kind == "register.umkm")
+            )
+            == 60 + 2 + 3
+        )
     # Replayed after JetStream's duplicate window: still one entry, unchanged.
     assert ingest(seeded, [first, newer]).duplicates == 2
     with seeded.unit_of_work() as session:
@@ -175,7 +178,7 @@ def test_csv_export_has_the_filter_indonesian_headers_and_no_formulas(
     assert len(rows) == 2
     row = dict(zip(HEADERS, rows[1], strict=True))
     assert row["Desa"] == "Tanjung" and row["Kecamatan"] == "Kragilan"
-    assert row["Nama usaha"] == "'=HYPERLINK(\"http://x\")"
+    assert row["Nama usaha"] == '\'=HYPERLINK("http://x")'
     assert row["Jenis usaha"] == "'+jahit"
     assert row["Nama pemilik"] == ""
     everything = list(csv.reader(io.StringIO(client.get("/umkm.csv").content.decode("utf-8-sig"))))
@@ -199,7 +202,7 @@ def test_xlsx_export_reads_back_with_the_same_filter_and_no_formulas(
     guarded = load_workbook(io.BytesIO(client.get("/umkm.xlsx?kecamatan=Kragilan").content))
     cells = list(guarded["Register UMKM"].iter_rows())[1]
     assert all(c.data_type != "f" for c in cells)
-    assert cells[HEADERS.index("Nama usaha")].value == "'=HYPERLINK(\"http://x\")"
+    assert cells[HEADERS.index("Nama usaha")].value == '\'=HYPERLINK("http://x")'
 
 
 def test_exports_need_a_login(seeded: HubDatabase) -> None:

@@ -119,11 +119,12 @@ def test_a_usaha_letter_reaches_the_hub_only_under_the_policy(
     assert OWNER not in page and factories.make_nik(serial=5) not in page
     assert hub.scalar("SELECT count(*) FROM umkm_register") == 1
     # The closed village told the hub about its letter (letter.issued), not the register.
-    assert hub.scalar(
-        "SELECT count(*) FROM events e JOIN villages v ON v.id = e.village_id "
-        "WHERE v.kode_desa = :kode AND e.kind = 'letter.issued'",
-        kode=off_kode,
-    ) == 1
-    assert hub.scalar(
-        "SELECT count(*) FROM events WHERE kind = 'register.umkm'"
-    ) == 1
+    assert (
+        hub.scalar(
+            "SELECT count(*) FROM events e JOIN villages v ON v.id = e.village_id "
+            "WHERE v.kode_desa = :kode AND e.kind = 'letter.issued'",
+            kode=off_kode,
+        )
+        == 1
+    )
+    assert hub.scalar("SELECT count(*) FROM events WHERE kind = 'register.umkm'") == 1
