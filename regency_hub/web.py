@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from regency_hub import charts, dashboard, staff, umkm, villages
+from regency_hub import charts, dashboard, ratelimit, staff, umkm, villages
 from regency_hub.database import HubDatabase
 from regency_hub.ingest import IngestCounts
 from regency_hub.models import Event, HubUser, Village
@@ -111,8 +111,13 @@ def _parse_month(text: str | None) -> date:
 
 
 def create_app(
-    db: HubDatabase, counts: IngestCounts, *, announce: Announcer | None = None
+    db: HubDatabase,
+    counts: IngestCounts,
+    *,
+    announce: Announcer | None = None,
+    login_limit: ratelimit.AddressBackoff | None = None,
 ) -> FastAPI:
+    address_limit = login_limit or ratelimit.AddressBackoff()
     app = FastAPI(title="Loket Desa regency hub", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(_PageHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -185,9 +190,24 @@ def create_app(
     ) -> Response:
         if not check_csrf(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
             return login_page(request, error=BAD_FORM, status_code=403)
+        address = request.client.host if request.client else "unknown"
+        if (wait := address_limit.wait(address)) > 0:
+            # Before the password is checked: a guesser trying many names gets nothing.
+            seconds = int(wait) + 1
+            response = login_page(
+                request,
+                error=f"Terlalu banyak percobaan masuk. Tunggu {staff.wait_text(seconds)} "
+                "lalu coba lagi.",
+                status_code=429,
+                username=username,
+            )
+            response.headers["Retry-After"] = str(seconds)
+            return response
         with db.unit_of_work() as session:
             result = staff.log_in(session, username=username, password=password)
         if isinstance(result, staff.Refusal):
+            if not result.retry_after:
+                address_limit.fail(address)
             response = login_page(
                 request,
                 error=result.message,
@@ -197,6 +217,7 @@ def create_app(
             if result.retry_after:
                 response.headers["Retry-After"] = str(result.retry_after)
             return response
+        address_limit.clear(address)
         response = RedirectResponse("/desa", status_code=303)
         response.set_cookie(
             SESSION_COOKIE, result.token, httponly=True, samesite="strict", secure=secure(request)
