@@ -146,7 +146,11 @@ class UmkmEntry(Base):
     before stays here."""
 
     __tablename__ = "umkm_register"
-    __table_args__ = (UniqueConstraint("village_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("village_id", "code"),
+        # The page's order within a village: walked per village, never a full sort.
+        Index("ix_umkm_register_village_name", "village_id", "business_name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))

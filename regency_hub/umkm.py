@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from openpyxl import Workbook
@@ -94,8 +95,24 @@ class Page:
     pages: int
 
 
-def _select(flt: Filter) -> Select[tuple[UmkmEntry, Village]]:
-    query = select(UmkmEntry, Village).join(Village, Village.id == UmkmEntry.village_id)
+# Plain columns, not ORM objects: an export of a whole regency is ~100,000 rows.
+_COLUMNS = (
+    Village.name,
+    Village.kode_desa,
+    Village.kecamatan,
+    UmkmEntry.business_name,
+    UmkmEntry.kind,
+    UmkmEntry.since,
+    UmkmEntry.dusun,
+    UmkmEntry.rt,
+    UmkmEntry.rw,
+    UmkmEntry.owner_name,
+    UmkmEntry.code,
+)
+
+
+def _filtered(query: Select[Any], flt: Filter) -> Select[Any]:
+    query = query.join(Village, Village.id == UmkmEntry.village_id)
     if flt.kecamatan:
         query = query.where(Village.kecamatan == flt.kecamatan)
     if flt.village_id is not None:
@@ -103,37 +120,25 @@ def _select(flt: Filter) -> Select[tuple[UmkmEntry, Village]]:
     return query
 
 
-def _row(entry: UmkmEntry, village: Village) -> Row:
-    return Row(
-        village=village.name,
-        kode_desa=village.kode_desa,
-        kecamatan=village.kecamatan,
-        business_name=entry.business_name,
-        kind=entry.kind,
-        since=entry.since,
-        dusun=entry.dusun,
-        rt=entry.rt,
-        rw=entry.rw,
-        owner_name=entry.owner_name,
-        code=entry.code,
+def _rows(flt: Filter) -> Select[Any]:
+    # Villages in order, then each village's entries along ix_umkm_register_village_name:
+    # PostgreSQL walks the index per village instead of sorting the whole register.
+    return _filtered(select(*_COLUMNS).select_from(UmkmEntry), flt).order_by(
+        Village.kecamatan, Village.name, Village.id, UmkmEntry.business_name, UmkmEntry.id
     )
 
 
-def _ordered(query: Select[tuple[UmkmEntry, Village]]) -> Select[tuple[UmkmEntry, Village]]:
-    return query.order_by(Village.kecamatan, Village.name, UmkmEntry.business_name, UmkmEntry.id)
-
-
 def page(session: Session, flt: Filter, *, number: int = 1, size: int = PAGE_SIZE) -> Page:
-    total = int(session.scalar(select(func.count()).select_from(_select(flt).subquery())) or 0)
+    total = int(session.scalar(_filtered(select(func.count()).select_from(UmkmEntry), flt)) or 0)
     pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
-    found = session.execute(_ordered(_select(flt)).limit(size).offset((number - 1) * size))
-    return Page(rows=[_row(e, v) for e, v in found], total=total, number=number, pages=pages)
+    found = session.execute(_rows(flt).limit(size).offset((number - 1) * size))
+    return Page(rows=[Row(*r) for r in found], total=total, number=number, pages=pages)
 
 
 def all_rows(session: Session, flt: Filter) -> Iterator[Row]:
-    for entry, village in session.execute(_ordered(_select(flt)).execution_options(yield_per=1000)):
-        yield _row(entry, village)
+    for r in session.execute(_rows(flt).execution_options(yield_per=1000)):
+        yield Row(*r)
 
 
 def safe_cell(value: str) -> str:

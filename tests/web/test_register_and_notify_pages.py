@@ -113,7 +113,8 @@ def test_admin_sets_the_register_policy(browser: Any, shots: Path, tmp_path: Pat
             expect(page.locator("h1")).to_have_text("Register ke kabupaten")
             # Nothing leaves by default; sending earlier letters waits for the policy.
             expect(page.locator("input[type=checkbox]:checked")).to_have_count(0)
-            expect(page.get_by_role("button", name="Kirim juga yang sudah terbit")).to_be_disabled()
+            expect(page.get_by_role("button", name="Kirim juga yang sudah terbit")).to_have_count(0)
+            expect(page.locator("#send-first")).to_be_visible()
             page.get_by_label("Kirim register UMKM ke hub kabupaten").check()
             for label in ("Nama usaha", "Jenis usaha", "Berdiri sejak tahun", "Dusun", "RT/RW"):
                 page.get_by_label(label, exact=True).check()

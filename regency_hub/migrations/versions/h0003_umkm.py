@@ -39,6 +39,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_umkm_register")),
         sa.UniqueConstraint("village_id", "code", name=op.f("uq_umkm_register_village_id_code")),
     )
+    op.create_index(
+        "ix_umkm_register_village_name",
+        "umkm_register",
+        ["village_id", "business_name", "id"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
