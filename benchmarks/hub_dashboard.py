@@ -6,13 +6,15 @@ every dashboard page through the real app (login, queries, templates, SVG) R tim
 prints median and p95 per page.
 
     .venv/bin/python benchmarks/hub_dashboard.py --events 20000000 [--villages 326]
-        [--months 24] [--runs 30] [--json out.json]
+        [--months 24] [--umkm 100000] [--runs 30] [--json out.json]
 
 Each request is four events (filed, awaiting signature, ready, picked up; 15 % never
 picked up), so N events make N/4 rows in request_states, spread evenly over the months
 and villages. Event ids are made from a counter (the real ones are random UUIDs) so the
 load appends to the unique index instead of costing minutes of random inserts; no page
-reads `events`, its size only competes for the cache.
+reads `events`, its size only competes for the cache. `--umkm` entries of the UMKM
+register (every field sent, as under the most open policy) are loaded the same way, and
+the register's page, its last page and both exports of one kecamatan are timed too.
 """
 
 from __future__ import annotations
@@ -104,7 +106,25 @@ def _rows(villages_n: int, requests: int, months: int, seed: int) -> Iterator[tu
         yield "".join(ev), "".join(rs)
 
 
-def load(db: HubDatabase, *, villages_n: int, events_n: int, months: int) -> dict[str, float]:
+UMKM_KINDS = ["Warung sembako", "Bengkel motor", "Jahit", "Katering", "Toko bangunan", "Tani"]
+
+
+def _umkm_rows(villages_n: int, entries: int) -> str:
+    """The register's COPY text: entries spread over the villages, every field sent."""
+    at = datetime.now(UTC).isoformat()
+    rows = []
+    for n in range(entries):
+        rows.append(
+            f"{n % villages_n + 1}\tU{n:09d}\t{uuid.UUID(int=10**15 + n)}\t{at}\t"
+            f"Usaha {n:06d}\t{UMKM_KINDS[n % len(UMKM_KINDS)]}\t{2000 + n % 26}\t"
+            f"Dusun {n % 7 + 1}\t{n % 12 + 1}\t{n % 5 + 1}\tPemilik {n:06d}\n"
+        )
+    return "".join(rows)
+
+
+def load(
+    db: HubDatabase, *, villages_n: int, events_n: int, months: int, umkm_n: int = 0
+) -> dict[str, float]:
     with db.unit_of_work() as session:
         # The NATS password hash is not used here: one shared dummy (bcrypt costs 50 ms).
         for i in range(villages_n):
@@ -155,13 +175,24 @@ def load(db: HubDatabase, *, villages_n: int, events_n: int, months: int) -> dic
             " WHERE filed_at IS NOT NULL GROUP BY 1, 2, 3"
         )
         raw.commit()
+        if umkm_n:
+            umkm_cols = (
+                "village_id, code, event_id, occurred_at, business_name, kind, since, dusun, "
+                "rt, rw, owner_name"
+            )
+            with cur.copy(f"COPY umkm_register ({umkm_cols}) FROM STDIN") as copy:
+                copy.write(_umkm_rows(villages_n, umkm_n))
+            raw.commit()
         load_s = time.perf_counter() - t0
         raw.autocommit = True
         cur.execute("VACUUM ANALYZE events")
         cur.execute("VACUUM ANALYZE request_states")
         cur.execute("VACUUM ANALYZE letter_months")
+        cur.execute("VACUUM ANALYZE umkm_register")
         stored = cur.execute("SELECT count(*) FROM events").fetchone()[0]
         size = cur.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        # Back to the pool as it came: the export's server-side cursor needs a transaction.
+        raw.autocommit = False
     finally:
         fairy.close()
     return {
@@ -185,6 +216,10 @@ def measure(db: HubDatabase, *, runs: int) -> dict[str, dict[str, float]]:
         "/surat (last month, one village)": f"/surat?bulan={last:%Y-%m}&desa=17",
         "/pengumuman": "/pengumuman",
         "/umkm": "/umkm",
+        "/umkm?kecamatan=...": "/umkm?kecamatan=Kecamatan%2007",
+        "/umkm (page 100)": "/umkm?halaman=100",
+        "/umkm.csv?kecamatan=...": "/umkm.csv?kecamatan=Kecamatan%2007",
+        "/umkm.xlsx?kecamatan=...": "/umkm.xlsx?kecamatan=Kecamatan%2007",
     }
     out = {}
     with TestClient(app, follow_redirects=False) as client:
@@ -215,6 +250,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=20_000_000)
     parser.add_argument("--villages", type=int, default=326)
     parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--umkm", type=int, default=100_000, help="UMKM register entries")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--json")
     args = parser.parse_args()
@@ -224,7 +260,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, running_hub(Path(tmp) / "hub") as hub:
         db = HubDatabase(hub.url)
         try:
-            loaded = load(db, villages_n=args.villages, events_n=args.events, months=args.months)
+            loaded = load(
+                db,
+                villages_n=args.villages,
+                events_n=args.events,
+                months=args.months,
+                umkm_n=args.umkm,
+            )
             print(
                 f"{loaded['events']:,} events, {loaded['requests']:,} requests loaded with COPY "
                 f"in {loaded['load_s']:.0f} s (vacuum/analyze {loaded['analyze_s']:.0f} s), "
@@ -236,7 +278,13 @@ def main() -> int:
     print(f"\n{'page':<40}{'median ms':>12}{'p95 ms':>10}")
     for label, row in pages.items():
         print(f"{label:<40}{row['median_ms']:>12.1f}{row['p95_ms']:>10.1f}")
-    result = {**loaded, "villages": args.villages, "months": args.months, "pages": pages}
+    result = {
+        **loaded,
+        "villages": args.villages,
+        "months": args.months,
+        "umkm": args.umkm,
+        "pages": pages,
+    }
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
     return 0

@@ -224,7 +224,7 @@ QUICK = {
     "register_import.py": ["--residents", "500"],
     "hub_scale.py": ["--villages", "20", "--events", "200"],
     "sync_bad_link.py": ["--events", "150"],
-    "hub_dashboard.py": ["--events", "200000", "--runs", "10"],
+    "hub_dashboard.py": ["--events", "200000", "--umkm", "10000", "--runs", "10"],
     "archive_rpo.py": ["--trials", "2", "--seconds", "3"],
 }
 

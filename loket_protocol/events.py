@@ -212,11 +212,12 @@ class SealedRefused(_Data):
 
 
 class UmkmEntry(_Data):
-    """What the village's register policy lets go up; the owner's name only when allowed."""
+    """What the village's register policy lets go up; the owner's name only when allowed.
+    Every field but the code may be None: a field the policy keeps home is not sent."""
 
     code: PickupCode
-    business_name: ShortText
-    kind: ShortText
+    business_name: ShortText | None = None
+    kind: ShortText | None = None
     since: Annotated[str, Field(max_length=20)] | None = None
     dusun: ShortText | None = None
     rt: Annotated[str, Field(max_length=5, pattern=r"^[0-9]*$")] | None = None

@@ -35,7 +35,39 @@ def cmd_sync_status(_: argparse.Namespace) -> int:
     )
     print(f"Last acknowledged:   {last}")
     print(f"Lag:                 {state.lag_seconds(utcnow()):.0f} s (oldest waiting event)")
+    for line in _archive_lines(settings):
+        print(line)
     return 0
+
+
+def _archive_lines(settings: Settings) -> list[str]:
+    """The off-site archive as the hub holds it: PDFs there of those here, Litestream."""
+    from office_server import offsite_status
+    from office_server.database import utcnow
+
+    if not settings.hub_configured:
+        return ["Off-site archive:    none (no hub)"]
+    if not settings.hub_archive:
+        return ["Off-site archive:    off (LOKET_HUB_ARCHIVE=0)"]
+    db = open_database()
+    try:
+        found = offsite_status.read(settings, db)
+    except offsite_status.ArchiveUnreadable as exc:
+        return [f"Off-site archive:    unknown: {exc}"]
+    finally:
+        db.dispose()
+    lines = [f"Off-site PDFs:       {found.pdfs_at_hub} of {found.pdfs_here} at the hub"]
+    if found.replicates is None:
+        lines.append("Off-site database:   not replicated (PostgreSQL: loket nightly-backup)")
+    elif not found.replicates:
+        lines.append("Off-site database:   nothing at the hub yet (is loket server running?)")
+    else:
+        last = offsite_status.age_words(found.last_db_write, utcnow())
+        lines.append(
+            f"Off-site database:   Litestream replica, {found.objects_of_db} objects, "
+            f"last written {last}"
+        )
+    return lines
 
 
 def _db_replica(settings: Settings) -> Replicator | None:

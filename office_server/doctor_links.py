@@ -1,5 +1,5 @@
 """`loket doctor`'s checks over the network: the clock (one SNTP exchange; offline is
-LEWAT, never a failure), the hub link and the sync lag."""
+LEWAT, never a failure), the hub link, the sync lag and the off-site archive."""
 
 from __future__ import annotations
 
@@ -103,7 +103,36 @@ def check_hub(settings: Settings, now: datetime) -> list[Finding]:
             f"{address.netloc} tidak dapat dihubungi ({type(exc).__name__}).",
             "periksa internet kantor; surat tetap dapat dilayani tanpa hub, data dikirim nanti.",
         )
-    return [link, _sync_lag(settings, now)]
+    findings = [link, _sync_lag(settings, now)]
+    if link.ok and settings.hub_archive:
+        findings.append(_archive(settings, now))
+    return findings
+
+
+def _archive(settings: Settings, now: datetime) -> Finding:
+    """The off-site archive as the hub holds it: every letter's PDF, and Litestream's copy
+    of a SQLite database."""
+    from office_server import offsite_status
+
+    fix = "pastikan `loket server` berjalan dan tersambung ke hub; lihat `loket sync status`."
+    database = Database(settings)
+    try:
+        found = offsite_status.read(settings, database)
+    except offsite_status.ArchiveUnreadable as exc:
+        return Finding("Arsip di hub", False, f"tidak dapat diperiksa: {exc}.", fix)
+    finally:
+        database.dispose()
+    pdfs = f"{found.pdfs_at_hub} dari {found.pdfs_here} PDF surat ada di hub"
+    if found.replicates is None:
+        db_words = "basis data PostgreSQL tidak disalin Litestream (pakai loket nightly-backup)"
+    elif found.replicates:
+        db_words = "salinan basis data (Litestream) terakhir ditulis " + offsite_status.age_words(
+            found.last_db_write, now
+        )
+    else:
+        db_words = "salinan basis data belum ada di hub"
+    ok = found.pdfs_missing == 0 and found.replicates is not False
+    return Finding("Arsip di hub", ok, f"{pdfs}; {db_words}.", "" if ok else fix)
 
 
 def _sync_lag(settings: Settings, now: datetime) -> Finding:

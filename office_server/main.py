@@ -24,7 +24,7 @@ from office_server.letter_types import api as letter_types_api
 from office_server.letter_types import pages as letter_types_pages
 from office_server.letters import api as letters_api
 from office_server.letters import pages as letters_pages
-from office_server.letters import verification_pages
+from office_server.letters import register_pages, verification_pages
 from office_server.middleware import (
     AccessLog,
     BodySizeLimit,
@@ -74,6 +74,7 @@ PAGE_ROUTERS = (
     queue_pages.router,
     notifications_pages.router,
     notifications_pages.admin_router,
+    register_pages.admin_router,
     residents_pages.router,
     pwa.router,
 )

@@ -11,7 +11,7 @@ from office_server.requests.models import LetterRequest
 from office_server.residents.models import Resident
 from office_server.sequences import SequenceCounter
 from office_server.sync.models import OutboxEvent, RegencyAnnouncement
-from office_server.village.models import Announcement, VillageProfile
+from office_server.village.models import Announcement, RegisterPolicy, VillageProfile
 
 __all__ = [
     "Announcement",
@@ -29,6 +29,7 @@ __all__ = [
     "OutboxMessage",
     "QueueTicket",
     "RegencyAnnouncement",
+    "RegisterPolicy",
     "Resident",
     "SequenceCounter",
     "VillageProfile",

@@ -1,8 +1,8 @@
 """The hub's consumer: village events from JetStream into PostgreSQL, exactly once.
 
 A batch is fetched, each event inserted with `ON CONFLICT (event_id) DO NOTHING`, and the
-projections (request state, day aggregates, catalog, village profile) updated only for
-rows that were new, all in one transaction; the messages are acknowledged after it
+projections (request state, day aggregates, catalog, village profile, UMKM register)
+updated only for rows that were new, all in one transaction; the messages are acknowledged after it
 commits. A crash before the ack redelivers the batch and the inserts find every id
 there, so a redelivery or a replay after JetStream's duplicate window changes nothing.
 The subject names the sender (the server let only that village publish there); an
@@ -35,6 +35,7 @@ from regency_hub.models import (
     Event,
     LetterMonth,
     RequestState,
+    UmkmEntry,
     Village,
 )
 
@@ -182,6 +183,18 @@ def _month_upsert() -> Any:
     )
 
 
+def _umkm_upsert() -> Any:
+    """An entry per village and pickup code: a newer one (re-issued, or sent again under
+    a changed policy) replaces every field, so a field the village stopped sending goes."""
+    statement = insert(UmkmEntry)
+    columns = [c.name for c in UmkmEntry.__table__.c if c.name not in ("id", "village_id", "code")]
+    return statement.on_conflict_do_update(
+        index_elements=["village_id", "code"],
+        set_={name: statement.excluded[name] for name in columns},
+        where=statement.excluded.occurred_at >= UmkmEntry.__table__.c.occurred_at,
+    )
+
+
 class _Projection:
     """What a batch's new events change besides the events table."""
 
@@ -189,6 +202,7 @@ class _Projection:
         self.filed: list[dict[str, Any]] = []
         self.status: list[dict[str, Any]] = []
         self.picked: list[dict[str, Any]] = []
+        self.umkm: list[dict[str, Any]] = []
 
     def add(self, session: Session, village: Village, event: events.Event) -> None:
         data = event.data
@@ -240,6 +254,11 @@ class _Projection:
                         set_={"name": entry.name, "active": entry.active},
                     )
                 )
+        elif isinstance(data, events.UmkmEntry):
+            self.umkm.append(
+                data.model_dump(mode="json")
+                | {"village_id": village.id, "event_id": event.id, "occurred_at": event.at}
+            )
         elif isinstance(data, events.ProfileChanged):
             session.execute(
                 update(Village)
@@ -257,6 +276,8 @@ class _Projection:
             session.execute(_status_upsert(), self.status)
         if self.picked:
             session.execute(_request_upsert("picked_up_at", "picked_up_via"), self.picked)
+        if self.umkm:
+            session.execute(_umkm_upsert(), self.umkm)
 
 
 async def run(

@@ -139,19 +139,32 @@ class CatalogEntry(Base):
 
 
 class UmkmEntry(Base):
-    """The UMKM register from surat keterangan usaha, only as far as the village's
-    register policy lets it go up (a later slice; with the default policy nothing comes)."""
+    """The UMKM register from business letters, only as far as the village's register
+    policy lets it go up (each field None when kept home). One entry per village and
+    pickup code: a letter issued again, or sent again, replaces it (the latest by the
+    village's clock). A village that turns its policy off sends nothing more; what came
+    before stays here."""
 
     __tablename__ = "umkm_register"
+    __table_args__ = (
+        UniqueConstraint("village_id", "code"),
+        # The page's order within a village: walked per village, never a full sort.
+        Index("ix_umkm_register_village_name", "village_id", "business_name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
-    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
-    business_name: Mapped[str] = mapped_column(String(160))
-    kind: Mapped[str] = mapped_column(String(120))
+    code: Mapped[str] = mapped_column(String(12))
+    # The event that wrote the entry as it stands (the events table holds every one).
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    business_name: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    kind: Mapped[str | None] = mapped_column(String(160), nullable=True)
     since: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    dusun_rt_rw: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    owner_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    dusun: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    rt: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    rw: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    owner_name: Mapped[str | None] = mapped_column(String(160), nullable=True)
 
 
 class HubUser(Base):

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from regency_hub import charts, dashboard, staff, villages
+from regency_hub import charts, dashboard, ratelimit, staff, umkm, villages
 from regency_hub.database import HubDatabase
 from regency_hub.ingest import IngestCounts
 from regency_hub.models import Event, HubUser, Village
@@ -111,8 +111,13 @@ def _parse_month(text: str | None) -> date:
 
 
 def create_app(
-    db: HubDatabase, counts: IngestCounts, *, announce: Announcer | None = None
+    db: HubDatabase,
+    counts: IngestCounts,
+    *,
+    announce: Announcer | None = None,
+    login_limit: ratelimit.AddressBackoff | None = None,
 ) -> FastAPI:
+    address_limit = login_limit or ratelimit.AddressBackoff()
     app = FastAPI(title="Loket Desa regency hub", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(_PageHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -185,9 +190,24 @@ def create_app(
     ) -> Response:
         if not check_csrf(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
             return login_page(request, error=BAD_FORM, status_code=403)
+        address = request.client.host if request.client else "unknown"
+        if (wait := address_limit.wait(address)) > 0:
+            # Before the password is checked: a guesser trying many names gets nothing.
+            seconds = int(wait) + 1
+            response = login_page(
+                request,
+                error=f"Terlalu banyak percobaan masuk. Tunggu {staff.wait_text(seconds)} "
+                "lalu coba lagi.",
+                status_code=429,
+                username=username,
+            )
+            response.headers["Retry-After"] = str(seconds)
+            return response
         with db.unit_of_work() as session:
             result = staff.log_in(session, username=username, password=password)
         if isinstance(result, staff.Refusal):
+            if not result.retry_after:
+                address_limit.fail(address)
             response = login_page(
                 request,
                 error=result.message,
@@ -197,6 +217,7 @@ def create_app(
             if result.retry_after:
                 response.headers["Retry-After"] = str(result.retry_after)
             return response
+        address_limit.clear(address)
         response = RedirectResponse("/desa", status_code=303)
         response.set_cookie(
             SESSION_COOKIE, result.token, httponly=True, samesite="strict", secure=secure(request)
@@ -268,10 +289,57 @@ def create_app(
             trend_chart=trend,
         )
 
+    def umkm_filter(kecamatan: str, desa: str) -> umkm.Filter:
+        return umkm.Filter(
+            kecamatan=kecamatan[:160], village_id=int(desa) if desa.isdigit() else None
+        )
+
     @app.get("/umkm")
-    def umkm(request: Request) -> Response:
+    def umkm_page(
+        request: Request, kecamatan: str = "", desa: str = "", halaman: str = "1"
+    ) -> Response:
         user, csrf = signed_in(request)
-        return page(request, "umkm.html", user=user, csrf=csrf, nav="umkm")
+        flt = umkm_filter(kecamatan, desa)
+        number = int(halaman) if halaman.isdigit() and len(halaman) < 7 else 1
+        with db.unit_of_work() as session:
+            found = umkm.page(session, flt, number=number)
+            names = dashboard.kecamatan_names(session)
+            choices = dashboard.village_choices(session)
+        return page(
+            request,
+            "umkm.html",
+            user=user,
+            csrf=csrf,
+            nav="umkm",
+            found=found,
+            flt=flt,
+            query=flt.query_string(),
+            kecamatan_names=names,
+            choices=choices,
+        )
+
+    def export(request: Request, kecamatan: str, desa: str, *, xlsx: bool) -> Response:
+        signed_in(request)
+        flt = umkm_filter(kecamatan, desa)
+        with db.unit_of_work() as session:
+            rows = umkm.all_rows(session, flt)
+            body = umkm.to_xlsx(rows) if xlsx else umkm.to_csv(rows)
+        name = f"register-umkm-{date.today():%Y%m%d}.{'xlsx' if xlsx else 'csv'}"
+        media = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            if xlsx
+            else "text/csv; charset=utf-8"
+        )
+        disposition = f'attachment; filename="{name}"'
+        return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+
+    @app.get("/umkm.csv")
+    def umkm_csv(request: Request, kecamatan: str = "", desa: str = "") -> Response:
+        return export(request, kecamatan, desa, xlsx=False)
+
+    @app.get("/umkm.xlsx")
+    def umkm_xlsx(request: Request, kecamatan: str = "", desa: str = "") -> Response:
+        return export(request, kecamatan, desa, xlsx=True)
 
     def announcements_page(
         request: Request, user: HubUser, csrf: str, **context: Any

@@ -23,7 +23,7 @@ from office_server.audit.service import Actor
 from office_server.clock import today_local
 from office_server.config import Settings
 from office_server.errors import Conflict, NotFound
-from office_server.letters import signing, wording
+from office_server.letters import signing, umkm, wording
 from office_server.letters.archive import Archive
 from office_server.letters.context import Layout
 from office_server.letters.models import Letter
@@ -253,6 +253,8 @@ def issue(
             code=request.public_code, letter_type=request.letter_type.code, issued_on=today
         ),
     )
+    # A business letter adds to the UMKM register at the hub, if the village allows it.
+    umkm.record_if_allowed(session, request)
     return letter
 
 

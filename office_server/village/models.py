@@ -51,3 +51,21 @@ class Announcement(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RegisterPolicy(Base):
+    """What of the UMKM register may leave the village for the regency hub (a single row,
+    id 1; no row means the default: nothing). Per field, as DHIS2's "skip
+    synchronization"; the owner's name is a separate choice and the NIK has no field."""
+
+    __tablename__ = "register_policy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    send_umkm: Mapped[bool] = mapped_column(default=False)
+    business_name: Mapped[bool] = mapped_column(default=False)
+    business_kind: Mapped[bool] = mapped_column(default=False)
+    since: Mapped[bool] = mapped_column(default=False)
+    dusun: Mapped[bool] = mapped_column(default=False)
+    rt_rw: Mapped[bool] = mapped_column(default=False)
+    owner_name: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

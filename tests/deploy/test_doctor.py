@@ -245,6 +245,8 @@ def test_hub_link_and_sync_lag_only_with_a_hub(office: Office, tmp_path: Path) -
         code, report = office.doctor(LOKET_HUB_CREDENTIALS=str(credentials))
         assert _line(report, "Hub kabupaten").startswith("[OK"), report
         assert "belum pernah" in _line(report, "Sinkronisasi")
+        # Not a nats-server: the archive cannot be read back, and doctor says so.
+        assert _line(report, "Arsip di hub").startswith("[MASALAH] Arsip di hub: tidak dapat")
         assert code == 1
         database = _outbox(office)
         try:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from loket_protocol import events
 from regency_hub import villages
 from regency_hub.database import HubDatabase
 from tests.hub.events import ingest, message, profile, request_life
@@ -63,6 +64,26 @@ def _fill(db: HubDatabase, codes: list[str]) -> None:
                 ready_after=timedelta(hours=1 + (i * 7) % 30),
                 picked_after=timedelta(hours=(i * 5) % 48) if i % 4 else None,
                 via="kiosk" if i % 3 else "counter",
+            )
+    # The UMKM register: villages of Cikande and Kragilan send entries, one with its owner.
+    kinds = ("Warung sembako", "Bengkel motor", "Jahit", "Katering", "Toko bangunan")
+    for n, code in enumerate(codes[:8]):
+        for i in range(4):
+            batch.append(
+                message(
+                    code,
+                    now,
+                    events.UmkmEntry(
+                        code=f"U{n:02d}{i:04d}",
+                        business_name=f"Usaha {n + 1:02d}-{i + 1}",
+                        kind=kinds[(n + i) % len(kinds)],
+                        since=str(2010 + (n * 3 + i) % 15),
+                        dusun=f"Dusun {i + 1}" if i % 2 else None,
+                        rt=str(i + 1),
+                        rw=str(n % 3 + 1),
+                        owner_name="Siti Aminah" if (n, i) == (0, 0) else None,
+                    ),
+                )
             )
     assert ingest(db, batch).refused == 0
     from sqlalchemy import update
@@ -117,7 +138,17 @@ def test_login_villages_letters_announcement_logout(served_hub: Hub, browser: An
         expect(page.locator("#sent")).to_contain_text("Libur nasional")
         page.screenshot(path=str(SHOTS / "4-announcements.png"), full_page=True)
         page.click("text=Register UMKM")
-        expect(page.get_by_text("Belum ada data.")).to_be_visible()
+        expect(page.locator("#umkm tbody tr")).to_have_count(32)
+        expect(page.locator("#umkm")).to_contain_text("Siti Aminah")
+        page.screenshot(path=str(SHOTS / "5-umkm.png"), full_page=True)
+        page.select_option("#kecamatan", "Kragilan")
+        page.click("form.filter button")
+        expect(page.locator("#umkm tbody tr")).to_have_count(16)
+        expect(page.locator("#umkm")).not_to_contain_text("Cikande")
+        with page.expect_download() as download:
+            page.click("text=Unduh Excel (xlsx)")
+        assert download.value.suggested_filename.endswith(".xlsx")
+        page.screenshot(path=str(SHOTS / "6-umkm-kragilan.png"), full_page=True)
         page.click("button.link")
         expect(page).to_have_url(base + "/masuk")
         page.goto(base + "/surat")

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from loket_protocol import events
-from regency_hub import staff, villages
+from regency_hub import ratelimit, staff, villages
 from regency_hub.database import HubDatabase
 from regency_hub.ingest import IngestCounts
 from regency_hub.models import HubSession, SentAnnouncement, Village
@@ -259,3 +259,44 @@ def test_monthly_counts_survive_a_redelivery(client: TestClient, seeded: HubData
     page = client.get("/surat", params={"bulan": "2025-01"}).text
     assert '<span class="big" id="total">3</span>' in page
     assert "<td>3,0 jam</td><td>3,0 jam</td>" in page
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_one_address_trying_many_names_is_slowed_and_others_are_not(
+    seeded: HubDatabase,
+) -> None:
+    clock = _Clock()
+    limit = ratelimit.AddressBackoff(clock=clock)
+    app = create_app(seeded, IngestCounts(), login_limit=limit)
+
+    def client_from(address: str) -> TestClient:
+        return TestClient(
+            app, base_url="http://hub.test", follow_redirects=False, client=(address, 50000)
+        )
+
+    with client_from("10.0.0.66") as guesser:
+        # A new name each time: the per-name count never trips, the address's does.
+        for n in range(ratelimit.FREE_FAILURES):
+            assert _login(guesser, f"tebakan-{n}", "salah-salah-salah").status_code == 401
+        held = _login(guesser, "dinas")  # even the right password waits, unchecked
+        assert held.status_code == 429
+        assert "Terlalu banyak percobaan masuk. Tunggu" in held.text
+        assert 0 < int(held.headers["Retry-After"]) <= 31
+        with client_from("10.0.0.7") as colleague:
+            assert _login(colleague).status_code == 303  # another address is not held up
+        clock.now += ratelimit.FIRST_WAIT_SECONDS
+        # The wait is over; one more failure doubles the next wait.
+        assert _login(guesser, "tebakan-x", "salah-salah-salah").status_code == 401
+        again = _login(guesser, "dinas")
+        assert again.status_code == 429 and 31 < int(again.headers["Retry-After"]) <= 61
+        clock.now += 2 * ratelimit.FIRST_WAIT_SECONDS
+        assert _login(guesser).status_code == 303
+        # A success clears the address.
+        assert limit.wait("10.0.0.66") == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import re
 import shutil
 import signal
 import socket
@@ -117,6 +118,8 @@ def test_a_village_lost_to_fire_comes_back_from_the_hub(
     wait_until(
         lambda: run_async(lambda: bucket_names(creds)) >= set(hashes), "the last PDF at the hub"
     )
+    wait_until(lambda: database_at_hub(creds), "Litestream's first write at the hub")
+    _status_shows_the_archive(folder, credentials, pdfs=len(hashes))
     db.dispose()
     before = row_counts(folder / "loket.sqlite3")
     pdfs = {h: Archive(settings.archive_dir).read(h) for h in hashes}
@@ -141,6 +144,25 @@ def test_a_village_lost_to_fire_comes_back_from_the_hub(
     assert again.returncode == 1
     assert "tidak kosong" in again.stderr and "not empty" in again.stderr
     assert row_counts(folder / "loket.sqlite3") == before
+
+
+def _status_shows_the_archive(folder: Path, credentials: Path, *, pdfs: int) -> None:
+    """`loket sync status` and `loket doctor` read the archive back from the hub."""
+    env = village_env(folder, credentials)
+    status = subprocess.run(
+        [str(BIN / "loket"), "sync", "status"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert f"Off-site PDFs:       {pdfs} of {pdfs} at the hub" in status, status
+    assert "Off-site database:   Litestream replica" in status, status
+    assert re.search(r"last written \d+ detik lalu", status), status
+    doctor = subprocess.run(
+        [str(BIN / "loket"), "doctor"], env=env, capture_output=True, text=True, check=False
+    ).stdout
+    (line,) = [x for x in doctor.splitlines() if "Arsip di hub" in x]
+    assert line.startswith("[OK"), doctor
+    assert f"{pdfs} dari {pdfs} PDF surat ada di hub" in line
+    assert "salinan basis data (Litestream) terakhir ditulis" in line
+    assert re.search(r"terakhir ditulis \d+ detik lalu", line), line
 
 
 def test_a_restore_missing_a_pdf_at_the_hub_writes_nothing(

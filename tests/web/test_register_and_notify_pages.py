@@ -100,3 +100,28 @@ def test_operator_register_pages(browser: Any, shots: Path, tmp_path: Path) -> N
             page.screenshot(path=shots / "operator-register-resident.png", full_page=True)
         finally:
             context.close()
+
+
+def test_admin_sets_the_register_policy(browser: Any, shots: Path, tmp_path: Path) -> None:
+    with running_server(tmp_path) as server:
+        context = browser.new_context(viewport=DESKTOP)
+        try:
+            page = context.new_page()
+            login(page, server.url, "admin")
+            page.goto(f"{server.url}/admin")
+            page.get_by_role("link", name="Register ke kabupaten").click()
+            expect(page.locator("h1")).to_have_text("Register ke kabupaten")
+            # Nothing leaves by default; sending earlier letters waits for the policy.
+            expect(page.locator("input[type=checkbox]:checked")).to_have_count(0)
+            expect(page.get_by_role("button", name="Kirim juga yang sudah terbit")).to_have_count(0)
+            expect(page.locator("#send-first")).to_be_visible()
+            page.get_by_label("Kirim register UMKM ke hub kabupaten").check()
+            for label in ("Nama usaha", "Jenis usaha", "Berdiri sejak tahun", "Dusun", "RT/RW"):
+                page.get_by_label(label, exact=True).check()
+            page.get_by_role("button", name="Simpan").click()
+            expect(page.get_by_role("status")).to_have_text("Tersimpan.")
+            expect(page.locator("input[type=checkbox]:checked")).to_have_count(6)
+            expect(page.get_by_label("Kirim juga nama pemilik usaha")).not_to_be_checked()
+            page.screenshot(path=shots / "admin-register-policy.png", full_page=True)
+        finally:
+            context.close()
