@@ -34,6 +34,7 @@ from office_server.deps import (
     resident_request,
 )
 from office_server.errors import DomainError, PayloadTooLarge
+from office_server.kiosks import service as kiosks
 from office_server.operators.models import Operator, Role
 from office_server.requests import documents, photos
 from office_server.requests.models import Channel, RequestDocument
@@ -48,10 +49,16 @@ class DocumentOut(BaseModel):
     key: str
     kind: str
     bytes: int
+    channel: str
 
     @classmethod
     def of(cls, document: RequestDocument) -> DocumentOut:
-        return cls(key=document.document_key, kind=document.kind, bytes=document.size_bytes)
+        return cls(
+            key=document.document_key,
+            kind=document.kind,
+            bytes=document.size_bytes,
+            channel=document.channel,
+        )
 
 
 class DocumentsOut(BaseModel):
@@ -99,8 +106,15 @@ async def put_document(
         return Response(status_code=400)
     store = documents.DocumentStore(settings.documents_dir)
 
+    # The kiosk's camera sends with the secret of the ticket it just printed, and its key.
+    scheme, _, kiosk_key = request.headers.get("authorization", "").partition(" ")
+
     def keep() -> tuple[DocumentOut, bool]:
         with db.unit_of_work() as session:
+            channel = Channel.WEB
+            if scheme.lower() == "bearer" and kiosk_key.strip():
+                kiosks.authenticate(session, api_key=kiosk_key.strip())
+                channel = Channel.KIOSK
             req = resident_request(request, session, code, secret)
             document, created = documents.store(
                 session,
@@ -109,7 +123,7 @@ async def put_document(
                 document_key=key,
                 kind_index=jenis,
                 data=data,
-                channel=Channel.WEB,
+                channel=channel,
                 actor=RESIDENT,
             )
             return DocumentOut.of(document), created
