@@ -38,6 +38,27 @@ EMPTY = "Berkas foto kosong. Pilih foto lagi."
 
 # What Pillow raises on a broken, truncated or unknown file.
 _BROKEN = (OSError, ValueError, EOFError, SyntaxError, struct.error)
+_PNG_END = b"IEND\xaeB`\x82"
+
+
+class _Truncated(OSError):
+    pass
+
+
+class _WholeFile(io.BytesIO):
+    """The upload, refusing to be read past its end.
+
+    Pillow stops quietly at the end of a truncated file and fills the rest with grey
+    when `ImageFile.LOAD_TRUNCATED_IMAGES` is set, and WeasyPrint sets it for the whole
+    process when the letters module loads it. A decoder asking for more bytes than the
+    file has is a truncated file here, whatever that flag says.
+    """
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = super().read(size)
+        if size is not None and size > 0 and not data:
+            raise _Truncated("image file is truncated")
+        return data
 
 
 class PhotoRefused(ValueError):
@@ -57,8 +78,10 @@ def clean_jpeg(data: bytes) -> CleanPhoto:
         raise PhotoRefused(EMPTY)
     if len(data) > MAX_UPLOAD_BYTES:
         raise PhotoRefused(TOO_MANY_BYTES)
+    if data.startswith(b"\x89PNG") and not data.rstrip(b"\0").endswith(_PNG_END):
+        raise PhotoRefused(NOT_AN_IMAGE)  # cut short: a PNG ends with its IEND chunk
     try:
-        with Image.open(io.BytesIO(data), formats=FORMATS) as opened:
+        with Image.open(_WholeFile(data), formats=FORMATS) as opened:
             width, height = opened.size
             if width * height > MAX_PIXELS:
                 raise PhotoRefused(TOO_MANY_PIXELS)

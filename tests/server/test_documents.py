@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
+from PIL import Image, ImageFile
 from sqlalchemy import func, select
 
 from office_server import housekeeping
 from office_server.audit.models import AuditEvent
 from office_server.config import Settings
 from office_server.database import Database, utcnow
-from office_server.requests import documents
+from office_server.requests import documents, photos
 from office_server.requests.models import LetterRequest, RequestDocument
 from tests.server.test_hardening_images import png_of_zeros
 from tests.support import factories
@@ -124,6 +124,22 @@ def test_a_bad_upload_is_refused_and_nothing_is_kept(
     assert message in r.json()["error"]["message"]
     assert rows(sqlite_db) == 0
     assert files(settings) == []
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "png", "webp"])
+def test_a_truncated_photo_is_refused_even_where_pillow_would_load_it(
+    monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole server process."""
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with Image.open(io.BytesIO(phone_jpeg(400, 300))) as source:
+        out = io.BytesIO()
+        source.save(out, format=kind.upper())  # without the EXIF: stays 400 wide
+    whole = out.getvalue()
+    assert photos.clean_jpeg(whole).width == 400  # the whole file is fine
+    for cut in (len(whole) // 3, len(whole) // 2, len(whole) - 40):
+        with pytest.raises(photos.PhotoRefused, match="bukan foto"):
+            photos.clean_jpeg(whole[:cut])
 
 
 def test_counts_are_limited_per_document_and_per_request(
@@ -261,3 +277,38 @@ def test_a_file_left_without_a_row_is_swept(
     housekeeping.run_once(sqlite_db, settings, clock=lambda: now + timedelta(hours=2))
     assert not (settings.documents_dir / leftover).exists()
     assert rows(sqlite_db) == 1 and len(files(settings)) == 1
+
+
+def test_store_repeat_and_purge_on_both_databases(db: Database, settings: Settings) -> None:
+    """The service on SQLite and PostgreSQL: a repeat of the same key stores nothing new,
+    and the retention sweep takes the rows and the files of finished requests only."""
+    from office_server.audit.service import RESIDENT
+    from tests.server.helpers import file_request as file_in_session
+
+    store = documents.DocumentStore(settings.documents_dir)
+    key, photo = str(uuid.uuid4()), phone_jpeg()
+    with db.unit_of_work() as session:
+        kept = file_in_session(session, serial=1)
+        gone = file_in_session(session, serial=2)
+        for req, document_key in ((kept, key), (gone, str(uuid.uuid4()))):
+            _, created = documents.store(
+                session, req, store=store, document_key=document_key, kind_index=0,
+                data=photo, channel="web", actor=RESIDENT,
+            )  # fmt: skip
+            assert created
+        gone.status = "picked_up"
+        gone.status_changed_at = utcnow() - timedelta(days=31)
+        kept_id = kept.id
+    with db.unit_of_work() as session:
+        req = session.get(LetterRequest, kept_id)
+        assert req is not None
+        again, created = documents.store(
+            session, req, store=store, document_key=key, kind_index=0,
+            data=photo, channel="web", actor=RESIDENT,
+        )  # fmt: skip
+        assert not created and again.request_id == kept_id
+    assert rows(db) == 2 and len(files(settings)) == 2
+    with db.unit_of_work() as session:
+        purged = documents.purge_expired(session, store=store, now=utcnow())
+    assert (purged.documents, purged.requests) == (1, 1)
+    assert rows(db) == 1 and len(files(settings)) == 1

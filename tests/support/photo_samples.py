@@ -14,7 +14,8 @@ MAKE = 0x010F
 
 
 def phone_jpeg(width: int = 800, height: int = 600, *, seed: int = 1, gps: bool = True) -> bytes:
-    """A photo-like JPEG (gradients and grain) with the EXIF of a phone camera."""
+    """A photo-like JPEG (gradients and grain) with the EXIF of a phone camera; the grain
+    is new on every call, so two calls give two different photos."""
     rng = random.Random(seed)
     picture = Image.linear_gradient("L").resize((width, height)).convert("RGB")
     grain = Image.effect_noise((width, height), 40).convert("RGB")

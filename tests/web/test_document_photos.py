@@ -133,14 +133,15 @@ def test_a_photo_goes_up_a_bad_link_shrunk_and_once(
         stored = documents_of(web_server, code, secret)
         assert len(stored) == 1 and stored[0]["kind"] == "Fotokopi KTP"
 
-        # A reload shows what was sent (the status page, after filing).
+        # Later, from the pickup QR's link: the status page offers the photo step again,
+        # and shows what was sent.
         cdp.send("Network.emulateNetworkConditions", {**SLOW_3G, "latency": 0,
                   "downloadThroughput": -1, "uploadThroughput": -1})  # fmt: skip
-        page.goto(f"{proxy.url}/status")
-        page.fill("#code", code)
-        page.fill("#secret", secret)
-        page.get_by_role("button", name="Lihat").click()
+        page.goto(f"{proxy.url}/s/{code}#{secret}")
+        expect(page.locator("#status-label")).to_have_text("Sedang Diperiksa")
+        page.locator("#photos").click()
         expect(page.locator("#docs li[data-kind='0'] .sent")).to_have_text("1 foto terkirim")
+        expect(page.locator("#docs li[data-kind='1'] .sent")).to_have_text("")
     finally:
         context.close()
 
