@@ -3,9 +3,9 @@ signal does: the connection carrying each of the first `drops` matching requests
 closed on both sides when half of that request's body (by its Content-Length) has gone
 through.
 
-Chromium itself resends a request once, without telling the page, when it failed on a
-reused keep-alive connection; dropping two in a row makes sure the page's own retry is
-what finally gets the photo through."""
+Chromium itself resends a request (up to twice), without telling the page, when it
+failed on a reused keep-alive connection; dropping three in a row makes sure the page's
+own retry is what finally gets the photo through."""
 
 from __future__ import annotations
 

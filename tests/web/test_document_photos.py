@@ -1,5 +1,5 @@
 """Photos of documents from a phone (issue 15) in a real Chromium: shrunk in the page to
-at most 200 KB, sent over a throttled link through a proxy that drops the first upload
+at most 200 KB, sent over a throttled link through a proxy that drops the upload
 halfway, re-sent under the same key and stored once; then the operator's view."""
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from tests.web.test_browser import fill_domisili, follow, login
 pytestmark = pytest.mark.browser
 
 LIMIT = 200_000
+# Chromium resends a request by itself, up to twice, when it failed on a reused keep-alive
+# connection; the third drop in a row reaches the page whatever the connections were.
+DROPS = 3
 # A slow 3G link: 200 KB up takes several seconds, so the drop lands mid-photo.
 SLOW_3G = {
     "offline": False,
@@ -37,7 +40,7 @@ SLOW_3G = {
 @pytest.fixture
 def proxy(web_server: RunningServer) -> Iterator[CuttingProxy]:
     port = int(web_server.url.rsplit(":", 1)[1])
-    cutter = CuttingProxy(port, marker=b"PUT /api/v1/requests/", drops=2)
+    cutter = CuttingProxy(port, marker=b"PUT /api/v1/requests/", drops=DROPS)
     cutter.start()
     yield cutter
     cutter.stop()
@@ -122,12 +125,12 @@ def test_a_photo_goes_up_a_bad_link_shrunk_and_once(
         expect(ktp.locator(".sent")).to_have_text("1 foto terkirim")
         page.screenshot(path=shots / "phone-photos-after.png", full_page=True)
 
-        assert proxy.cuts == 2
+        assert proxy.cuts == DROPS
         # The page sent again (Chromium's own resend is no new request), under one key...
         assert len(puts) >= 2 and len(set(puts)) == 1, puts
         # ...the same photo, shrunk in the page to at most 200 KB.
         sizes = set(proxy.lengths)
-        assert len(proxy.lengths) >= 3 and len(sizes) == 1, proxy.lengths
+        assert len(proxy.lengths) >= DROPS + 1 and len(sizes) == 1, proxy.lengths
         assert 10_000 < proxy.lengths[0] <= LIMIT
         assert int(ktp.locator(".shots li").get_attribute("data-bytes") or 0) == proxy.lengths[0]
         stored = documents_of(web_server, code, secret)
