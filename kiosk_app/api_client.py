@@ -385,6 +385,7 @@ class KioskApiClient:
         path: str,
         *,
         json: Any = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         retry_on: str = "all",  # "all": connect errors, timeouts, 5xx; "connect": connect only
     ) -> httpx.Response:
@@ -393,7 +394,9 @@ class KioskApiClient:
             if attempt:
                 self.retry.sleep(self.retry.delay(attempt - 1))
             try:
-                response = self._http.request(method, path, json=json, headers=headers)
+                response = self._http.request(
+                    method, path, json=json, content=content, headers=headers
+                )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 last = exc
                 continue
@@ -504,6 +507,34 @@ class KioskApiClient:
             "POST", f"{KIOSK_PREFIX}/claims/{claim_id}/failed", json={"reason": reason[:500]}
         )
         return str(self._json(response).get("status", ""))
+
+    def document_kinds(self, code: str, pickup_secret: str) -> list[str]:
+        """What documents the request may get photos of (its letter type's list, then
+        "other"), by index: ``put_document``'s ``kind``."""
+        response = self._call(
+            "GET",
+            f"/api/v1/requests/{code}/documents",
+            headers={"X-Pickup-Secret": pickup_secret},
+        )
+        data = self._json(response)
+        kinds = data.get("kinds") if isinstance(data, dict) else None
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            raise BadResponse("document kinds are not a list of names")
+        return kinds
+
+    def put_document(
+        self, code: str, pickup_secret: str, *, key: str, kind: int, jpeg: bytes
+    ) -> bool:
+        """Sends one photo of a document; True when stored now, False when the server
+        had it already (a retry after a lost answer: the PUT under ``key`` is idempotent,
+        so ``_call`` may safely send it again)."""
+        response = self._call(
+            "PUT",
+            f"/api/v1/requests/{code}/documents/{key}?jenis={kind}",
+            content=jpeg,
+            headers={"X-Pickup-Secret": pickup_secret, "Content-Type": "image/jpeg"},
+        )
+        return response.status_code == 201
 
     def take_ticket(self, *, service: str = "A", idempotency_key: str) -> Ticket:
         response = self._call(

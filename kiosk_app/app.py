@@ -45,7 +45,18 @@ from kiosk_app.scanning import (
 log = logging.getLogger("kiosk")
 HERE = Path(__file__).parent
 # Screens whose state may hold personal data; go_home() resets all of them.
-SCREENS = ("home", "scan", "entry", "result", "printing", "catalog", "form", "ticket", "queue")
+SCREENS = (
+    "home",
+    "scan",
+    "entry",
+    "result",
+    "printing",
+    "catalog",
+    "form",
+    "ticket",
+    "queue",
+    "photos",
+)
 # Where a USB scanner's payload is taken as a pickup scan.
 WEDGE_SCREENS = {"home", "scan", "result"}
 

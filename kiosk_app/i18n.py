@@ -164,6 +164,23 @@ STRINGS: dict[str, tuple[str, str]] = {
         "or write the code down.",
     ),
     "ticket_reprint": ("Cetak Ulang Tiket", "Print Ticket Again"),
+    "ticket_photos": ("Foto Dokumen", "Photograph Documents"),
+    # document photos (after filing)
+    "photos_title": ("Foto Dokumen Persyaratan", "Photos of the Documents"),
+    "photos_hint": (
+        "Pegang dokumen di depan kamera, lalu sentuh nama dokumennya. "
+        "Hanya petugas desa yang dapat melihat fotonya.",
+        "Hold the document up to the camera, then touch its name. "
+        "Only the village staff can see the photos.",
+    ),
+    "photos_loading": ("Memuat daftar dokumen…", "Loading the list of documents…"),
+    "photos_sending": ("Mengirim foto…", "Sending the photo…"),
+    "photos_count": ("{kind} · {n} foto terkirim", "{kind} · {n} sent"),
+    "photos_sent": ("Foto {kind} terkirim.", "Photo of {kind} sent."),
+    "photos_no_frame": (
+        "Kamera belum siap. Tunggu sebentar lalu coba lagi.",
+        "The camera is not ready yet. Wait a moment and try again.",
+    ),
     # queue
     "queue_title": ("Nomor Antrean", "Queue Number"),
     "queue_taking": ("Mengambil nomor…", "Taking a number…"),

@@ -129,6 +129,11 @@ class Settings(BaseSettings):
         return self.data_dir / "archive"
 
     @property
+    def documents_dir(self) -> Path:
+        """Photos of residents' documents: inside the data folder, never a static route."""
+        return self.data_dir / "documents"
+
+    @property
     def public_url_upper(self) -> str:
         """The public URL in upper case, so QR codes stay in the compact alphanumeric mode.
 

@@ -287,6 +287,20 @@ EN: dict[str, str] = {
     "Dicetak di anjungan dengan spesimen tanda tangan dan cap": "Printed at the kiosk with the signature specimen and stamp",
     "Ditandatangani basah dan diambil di loket": "Signed by hand and collected at the counter",
     "Masa berlaku (hari; kosong bila tanpa batas)": "Valid for (days; empty for no end)",
+    # document photos
+    "Kirim foto dokumen": "Send photos of documents",
+    "Dengan foto dokumen persyaratan, petugas dapat memeriksa permohonan sebelum Anda datang. Foto diperkecil dulu di HP Anda, hemat kuota. Hanya petugas desa yang dapat melihatnya, dan foto dihapus setelah surat diambil.": "With photos of the required documents, the staff can check your request before you come. Photos are made smaller on your phone first, to save data. Only the village staff can see them, and they are deleted after you collect the letter.",
+    "Ambil atau pilih foto": "Take or choose a photo",
+    "foto terkirim": "photo(s) sent",
+    "Tetap bawa dokumen asli saat mengambil surat.": "Still bring the originals when you collect the letter.",
+    "Foto dokumen dari pemohon": "Document photos from the applicant",
+    "Setiap foto yang dibuka tercatat di riwayat.": "Every photo opened is recorded in the history.",
+    "anjungan": "kiosk",
+    "Pemohon belum mengirim foto dokumen.": "The applicant has not sent document photos.",
+    "Persyaratan": "Requirements",
+    "Foto dokumen pemohon": "Applicants' document photos",
+    "Hapus foto dokumen setelah (hari sejak permohonan selesai)": "Delete document photos after (days since the request was finished)",
+    "Foto KTP, KK dan dokumen lain yang dikirim warga dihapus otomatis sekian hari setelah surat diambil, atau permohonan ditolak, dibatalkan atau kedaluwarsa (UU PDP: simpan seperlunya).": "Photos of ID cards, family cards and other documents are deleted automatically this many days after the letter was collected, or the request was rejected, cancelled or expired (UU PDP: keep only what is needed).",
 }
 
 

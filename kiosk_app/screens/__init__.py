@@ -15,7 +15,18 @@ from kivy.properties import BooleanProperty
 from kivy.uix.screenmanager import Screen
 
 HERE = Path(__file__).parent
-NAMES = ("home", "scan", "entry", "result", "printing", "catalog", "form", "ticket", "queue")
+NAMES = (
+    "home",
+    "scan",
+    "entry",
+    "result",
+    "printing",
+    "catalog",
+    "form",
+    "ticket",
+    "queue",
+    "photos",
+)
 _loaded = False
 
 

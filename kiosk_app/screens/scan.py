@@ -16,6 +16,21 @@ from kivy.properties import OptionProperty
 from kiosk_app.screens import KioskScreen
 
 
+def show_frame(image: Any, frame: np.ndarray, texture: Texture | None) -> Texture:
+    """A camera frame on an Image widget; returns the texture to reuse for the next one."""
+    if frame.ndim == 2:
+        frame = np.repeat(frame[:, :, None], 3, axis=2)
+    h, w = frame.shape[:2]
+    if texture is None or texture.size != (w, h):
+        texture = Texture.create(size=(w, h), colorfmt="bgr")
+    # Kivy textures start at the bottom; mirror left-right like a selfie camera.
+    buf = np.ascontiguousarray(frame[::-1, ::-1]).tobytes()
+    texture.blit_buffer(buf, colorfmt="bgr", bufferfmt="ubyte")
+    image.texture = texture
+    image.canvas.ask_update()
+    return texture
+
+
 class ScanScreen(KioskScreen):
     mode = OptionProperty("pickup", options=["pickup", "status"])
 
@@ -55,16 +70,7 @@ class ScanScreen(KioskScreen):
         if frame is None or seq == self._shown_seq:
             return
         self._shown_seq = seq
-        if frame.ndim == 2:
-            frame = np.repeat(frame[:, :, None], 3, axis=2)
-        h, w = frame.shape[:2]
-        if self._texture is None or self._texture.size != (w, h):
-            self._texture = Texture.create(size=(w, h), colorfmt="bgr")
-        # Kivy textures start at the bottom; mirror left-right like a selfie camera.
-        buf = np.ascontiguousarray(frame[::-1, ::-1]).tobytes()
-        self._texture.blit_buffer(buf, colorfmt="bgr", bufferfmt="ubyte")
-        self.ids.preview.texture = self._texture
-        self.ids.preview.canvas.ask_update()
+        self._texture = show_frame(self.ids.preview, frame, self._texture)
 
     def type_code(self) -> None:
         self.app.show("entry").start(self.mode)

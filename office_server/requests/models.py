@@ -51,3 +51,30 @@ class LetterRequest(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     letter_type: Mapped[LetterType] = relationship(lazy="joined")
+
+
+class RequestDocument(Base):
+    """A photo of a required document (KTP, KK, pengantar RT/RW...) sent with a request.
+
+    The picture itself is a file under `<data_dir>/documents/` (never a static route);
+    the row says whose it is and what it shows. Both go when the village's retention
+    period after pickup has passed (`documents.purge_expired`).
+    """
+
+    __tablename__ = "request_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Chosen by the uploader (a UUID): a retried PUT of the same photo lands on this row.
+    document_key: Mapped[str] = mapped_column(String(36), unique=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("letter_requests.id"), index=True)
+    # Which required document it shows, as the letter type named it at upload time.
+    kind: Mapped[str] = mapped_column(String(120))
+    # A random file name, never derived from the request or the resident.
+    file_name: Mapped[str] = mapped_column(String(64), unique=True)
+    # Of the bytes as sent, so a retry of the same photo is told from a different one.
+    upload_sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -35,7 +35,7 @@ from office_server.letters import service as letters
 from office_server.notifications import service as notifications
 from office_server.operators.models import Operator, Role
 from office_server.queue import service as queue
-from office_server.requests import lifecycle, prefill
+from office_server.requests import documents, lifecycle, prefill
 from office_server.requests import service as requests_service
 from office_server.requests.lifecycle import Status
 from office_server.requests.models import LetterRequest
@@ -77,6 +77,8 @@ _AUDIT_LABELS = {
     "print_failed": "gagal mencetak",
     "reprint": "mencetak ulang",
     "receipt": "mencetak tanda terima",
+    "add_document": "mengirim foto dokumen",
+    "view_document": "membuka foto dokumen",
 }
 CHANNELS = {"web": "HP", "kiosk": "Anjungan", "counter": "Loket", "offline_qr": "QR offline"}
 _NOTICES = {
@@ -221,6 +223,7 @@ def _request_page(
             "buttons": ACTION_BUTTONS,
             "reasons": {a: lifecycle.ACTIONS[a].needs_reason for a in ACTION_BUTTONS},
             "history": audit.history(session, request_id=req.id),
+            "documents": documents.for_request(session, request_id=req.id),
             # The operator sees whether the resident heard back, or asked for no messages.
             "messages": notifications.for_request(session, request_id=req.id),
             "opted_out": notifications.is_opted_out(session, phone=req.phone or ""),

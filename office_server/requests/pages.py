@@ -27,7 +27,7 @@ from office_server.guards import Guesses, anonymous_filing
 from office_server.letter_types import service as letter_types
 from office_server.letter_types.models import LetterType
 from office_server.qr_images import qr_png_data_url, qr_svg
-from office_server.requests import lifecycle, prefill, submission
+from office_server.requests import documents, lifecycle, prefill, submission
 from office_server.requests import service as requests_service
 from office_server.requests.models import Channel, LetterRequest
 from office_server.security import normalize_code
@@ -275,10 +275,20 @@ def _result_page(
             "qr_svg": qr_svg(payload, attributes='class="qr" role="img" aria-label="QR"')[0],
             "qr_png": qr_png_data_url(payload),
             "status_link": f"/s/{req.public_code}#{secret}",
+            "secret": secret,
+            **_upload_step(session, req),
         },
         status_code=201,
         headers=NO_STORE,
     )
+
+
+def _upload_step(session: Session, req: LetterRequest) -> dict[str, Any]:
+    """What the photo step (requests/_documents.html) lists: kinds and what was sent."""
+    counts: dict[str, int] = {}
+    for document in documents.for_request(session, request_id=req.id):
+        counts[document.kind] = counts.get(document.kind, 0) + 1
+    return {"doc_kinds": documents.kinds(req), "doc_counts": counts}
 
 
 # --- status ------------------------------------------------------------------------
@@ -310,6 +320,7 @@ def _status_page(
             # A pre-filled request shows what the resident typed, never the register's.
             "fields": prefill.resident_fields(req) if req else [],
             "label": lifecycle.label(req.status, i18n.lang_of(request)) if req else "",
+            **(_upload_step(session, req) if req else {}),
         },
         status_code=status_code,
         headers=NO_STORE,

@@ -44,6 +44,13 @@
         fix.addEventListener("click", function () { f.submit(); });
         nodes.push(fix);
       }
+      // Photos of the documents are sent from the full status page (POST /status).
+      if (["picked_up", "rejected", "cancelled", "expired"].indexOf(j.status) < 0) {
+        var photos = el("button", "alt block", t.photos);
+        photos.id = "photos"; photos.type = "button";
+        photos.addEventListener("click", function () { f.submit(); });
+        nodes.push(photos);
+      }
       show(nodes);
     })
     .catch(function () { show([box(null, t.offline)]); });

@@ -38,6 +38,9 @@ class VillageProfile(Base):
     # F4 (folio, 215 x 330 mm) is what most Indonesian village offices print on.
     paper_size: Mapped[str] = mapped_column(String(10), default="F4")
     about: Mapped[str] = mapped_column(Text, default="")
+    # Photos of documents are deleted this many days after the request is finished
+    # (picked up, rejected, cancelled, expired): UU PDP data minimisation.
+    document_retention_days: Mapped[int] = mapped_column(Integer, default=30)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -54,7 +54,10 @@ PROFILE_FIELDS = (
     "number_format",
     "number_scope",
     "paper_size",
+    "document_retention_days",
 )
+# Photos of documents are kept this many days after a request is finished (UU PDP).
+RETENTION_DAYS_RANGE = (1, 365)
 NUMBER_SCOPES = ("per_type", "shared")
 # The page the final PDF is laid out on; thermal layouts for offices with a receipt
 # printer only (the kiosk prints them at the printer's dot width, not shrunk from A4).
@@ -87,9 +90,16 @@ def update_profile(session: Session, *, changes: dict[str, str]) -> VillageProfi
         errors["number_format"] = "Dengan penomoran per jenis surat, format harus memuat {kode}."
     if changes.get("paper_size", PAPER_SIZES[0]) not in PAPER_SIZES:
         errors["paper_size"] = "Pilih ukuran kertas dari daftar."
+    if "document_retention_days" in changes:
+        days = _retention_days(changes["document_retention_days"])
+        if days is None:
+            low, high = RETENTION_DAYS_RANGE
+            errors["document_retention_days"] = f"Isi jumlah hari, {low} sampai {high}."
+        else:
+            profile.document_retention_days = days
     limits = {c.name: getattr(c.type, "length", None) for c in VillageProfile.__table__.columns}
     for name in PROFILE_FIELDS:
-        if name not in changes:
+        if name not in changes or name == "document_retention_days":
             continue
         value = " ".join(changes[name].split()) if name != "about" else changes[name].strip()
         limit = limits.get(name)
@@ -113,6 +123,14 @@ def update_profile(session: Session, *, changes: dict[str, str]) -> VillageProfi
         },
     )
     return profile
+
+
+def _retention_days(text: str) -> int | None:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 3):
+        return None
+    low, high = RETENTION_DAYS_RANGE
+    return int(text) if low <= int(text) <= high else None
 
 
 def all_announcements(session: Session) -> list[Announcement]:

@@ -442,3 +442,43 @@ def drop_then_retry(p: Any) -> Any:
         yield p.tap(printing.ids.done)
         yield p.screen_is("home")
         yield _duplicate_window_passed(p, q["ready1"])  # the same code again is a new scan
+
+
+def document_photos(p: Any) -> Any:
+    """Just filed at the kiosk: the ticket offers "Foto Dokumen"; the camera takes a photo
+    of a document held up to it and sends it for the request's first required document."""
+    import cv2
+
+    q = p.params
+    yield p.until(lambda: p.app.village, what="village name")
+    # Where the form hands over once the server filed the request (FormScreen._filed).
+    ticket = p.app.show("ticket")
+    ticket.show_filed(
+        code=q["code"],
+        title="Surat Keterangan Domisili",
+        status_label="Sedang Diperiksa",
+        pickup_qr=q["pickup_qr"],
+        pickup_secret=q["secret"],
+    )
+    yield p.until(lambda: ticket.print_state in ("printed", "failed"), "ticket printed")
+    yield p.drawn()
+    p.shot("ticket-with-photos")
+    yield p.tap(ticket.ids.photos)
+    yield p.screen_is("photos")
+    photos = p.app.screen("photos")
+    yield p.until(lambda: photos.kinds, "document kinds loaded")
+    p.data["kinds"] = list(photos.kinds)
+    p.hold_up(cv2.imread(q["document_png"]), 400)
+    yield p.until(lambda: photos.ids.preview.texture is not None, "camera preview")
+    yield p.drawn()
+    p.shot("photos-preview")
+    first = next(b for b in photos.ids.kinds.children if b.kind_index == 0)
+    yield p.tap(first)
+    yield p.until(lambda: photos.counts and photos.counts[0] == 1, "photo sent")
+    p.data["status"] = photos.status
+    yield p.drawn()
+    p.shot("photos-sent")
+    yield p.tap(photos.ids.done)
+    yield p.screen_is("home")
+    p.check("photos screen cleared", not photos.code and not photos.kinds)
+    p.check("no UI errors", not p.app.errors, p.app.errors)

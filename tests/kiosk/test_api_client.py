@@ -247,3 +247,32 @@ def test_garbage_prefilter() -> None:
     assert looks_like_garbage("   ")
     assert looks_like_garbage("A" * 4001)
     assert not looks_like_garbage("https://wa.me/628123")  # another app's QR: server decides
+
+
+def test_a_document_photo_is_resent_under_the_same_key_after_a_timeout() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if len(seen) == 1:
+            raise httpx.WriteTimeout("the LAN dropped mid-photo", request=request)
+        return httpx.Response(200, json={"key": "k", "kind": "KTP", "bytes": 3, "channel": "kiosk"})
+
+    api = client(handler)
+    stored_now = api.put_document(
+        "K7M2QX9P", "S" * 26, key="7b1e4c1a-0d5e-4a57-9b8f-2f3c4d5e6f70", kind=0, jpeg=b"\xff\xd8x"
+    )
+    assert stored_now is False  # the server had it already: 200, not 201
+    assert len(seen) == 2 and seen[0].url == seen[1].url
+    assert str(seen[1].url).endswith("/documents/7b1e4c1a-0d5e-4a57-9b8f-2f3c4d5e6f70?jenis=0")
+    assert seen[1].method == "PUT" and seen[1].content == b"\xff\xd8x"
+    assert seen[1].headers["X-Pickup-Secret"] == "S" * 26
+    assert seen[1].headers["Content-Type"] == "image/jpeg"
+
+
+def test_document_kinds_must_be_a_list_of_names() -> None:
+    api = client(lambda _r: httpx.Response(200, json={"kinds": ["KTP", "KK"]}))
+    assert api.document_kinds("K7M2QX9P", "S" * 26) == ["KTP", "KK"]
+    bad = client(lambda _r: httpx.Response(200, json={"kinds": [1, 2]}))
+    with pytest.raises(BadResponse):
+        bad.document_kinds("K7M2QX9P", "S" * 26)
