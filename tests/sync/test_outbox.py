@@ -186,8 +186,10 @@ def test_a_help_text_with_a_phone_number_is_left_out_of_the_form_event(
         schema[0]["help"] = "Tanya ke 081234567890 bila ragu"
         _save_schema(session, lt, schema)
     with village_db.unit_of_work(write=False) as session:
-        assert letter_types.get_any(session, code="domisili").form_schema[0]["help"].startswith(
-            "Tanya"
+        assert (
+            letter_types.get_any(session, code="domisili")
+            .form_schema[0]["help"]
+            .startswith("Tanya")
         )
     form = next(d for k, d in _kinds(village_db) if k == "catalog.form")
     fields = form["fields"]
