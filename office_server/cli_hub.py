@@ -119,6 +119,13 @@ def cmd_restore_from_hub(_: argparse.Namespace) -> int:
         f"(letters {done.rows.get('letters', 0)}), {done.pdfs} PDF surat; setiap sidik "
         "SHA-256 cocok / every hash checked."
     )
+    print(
+        "Kunci tanda tangan dan kunci permohonan tersegel tidak disimpan di hub: salin folder "
+        "keys/ (termasuk keys/sealed-requests/) dari berkas `loket backup` terakhir sebelum "
+        "menjalankan server; tanpa itu server membuat kunci baru dan permohonan yang disegel "
+        "ke kunci lama dikembalikan ke warga untuk diisi ulang. / The signing and sealing "
+        "keys are not at the hub: copy keys/ from the last `loket backup` file first."
+    )
     return 0
 
 
