@@ -216,6 +216,13 @@ def get_for_resident(session: Session, *, code: str, secret: str) -> LetterReque
     return request
 
 
+def code_exists(session: Session, *, code: str) -> bool:
+    return (
+        session.scalar(select(LetterRequest.id).where(LetterRequest.public_code == code))
+        is not None
+    )
+
+
 def get(session: Session, *, request_id: int) -> LetterRequest:
     request = session.get(LetterRequest, request_id)
     if request is None:
