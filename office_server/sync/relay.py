@@ -187,12 +187,20 @@ class Relay:
                 # A newer kind or version: keep it at the hub for an upgraded village.
                 await message.nak(delay=3600)
                 continue
-            with self.db.unit_of_work() as session:
-                if isinstance(event.data, events.Announcement):
-                    outbox.store_announcement(session, event)
-                    outcome: str | None = "announcement"
-                else:
-                    outcome = self.inbox.receive(session, event, kode_desa=self.creds.kode_desa)
+            try:
+                with self.db.unit_of_work() as session:
+                    if isinstance(event.data, events.Announcement):
+                        outbox.store_announcement(session, event)
+                        outcome: str | None = "announcement"
+                    else:
+                        outcome = self.inbox.receive(session, event, kode_desa=self.creds.kode_desa)
+            except Exception as exc:  # one message must not stop the relay
+                # Rolled back; it comes again later. The type only: a message may quote data.
+                log.error(
+                    "a %s from the hub could not be stored: %s", event.kind, type(exc).__name__
+                )
+                await message.nak(delay=60)
+                continue
             if outcome is None:
                 # No one here handles it (a relay built without its inbox): later.
                 await message.nak(delay=60)
