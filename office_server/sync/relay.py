@@ -53,9 +53,6 @@ class Inbox:
     """What the relay hands to the domains above it; this base files nothing (a relay
     without an inbox leaves sealed requests at the hub for one that has)."""
 
-    def connected(self, session: Session) -> None:
-        """Once per process, at the first connection: what the hub must have."""
-
     def receive(self, session: Session, event: events.Event, *, kode_desa: str) -> str | None:
         """Handles one message to village `kode_desa` in the caller's transaction; None:
         not handled here."""
@@ -103,7 +100,6 @@ class Relay:
         self.counts = RelayCounts()
         self.inbox = inbox or Inbox()
         self.wake = looping.Wake()
-        self._told_hub = False
 
     @classmethod
     def from_settings(
@@ -248,11 +244,6 @@ class Relay:
             sub = await js.pull_subscribe_bind(
                 subjects.village_consumer(self.creds.kode_desa), stream=subjects.DOWN_STREAM
             )
-            if not self._told_hub:
-                # Before the first push: the key and the forms go up with the rest.
-                with self.db.unit_of_work() as session:
-                    self.inbox.connected(session)
-                self._told_hub = True
             while not stop.is_set():
                 if nc.is_closed:
                     raise nats.errors.ConnectionClosedError
