@@ -46,6 +46,9 @@ PUBLISH_TIMEOUT_SECONDS = 20.0
 PULL_WAIT_SECONDS = 1.0
 PULL_BATCH = 20
 CLOSE_TIMEOUT_SECONDS = 5.0
+# A message the village failed to store (its own fault, not the message's) comes again
+# after this long.
+REDELIVER_AFTER_SECONDS = 60.0
 LINK_ERRORS = looping.LINK_ERRORS
 
 
@@ -195,7 +198,7 @@ class Relay:
                 log.error(
                     "a %s from the hub could not be stored: %s", event.kind, type(exc).__name__
                 )
-                await message.nak(delay=60)
+                await message.nak(delay=REDELIVER_AFTER_SECONDS)
                 continue
             if outcome is None:
                 # No one here handles it (a relay built without its inbox): later.

@@ -327,3 +327,52 @@ def test_the_operator_pull_says_when_the_link_is_down(
         csrf = _operator(client)
         answer = _pull(client, csrf, HomeRequest(kode).code)
         assert "Sambungan ke kabupaten sedang terputus" in answer.text  # type: ignore[attr-defined]
+
+
+class _FailsOnce(HubInbox):
+    """A village whose first attempt to store fails (a locked disk, say)."""
+
+    def __init__(self, *, data_dir: Path) -> None:
+        super().__init__(data_dir=data_dir)
+        self.failed = 0
+
+    def receive(self, session: object, event: events.Event, *, kode_desa: str) -> str | None:
+        if not self.failed:
+            self.failed += 1
+            raise RuntimeError("disk I/O error")
+        return super().receive(session, event, kode_desa=kode_desa)  # type: ignore[arg-type]
+
+
+def test_a_message_the_village_fails_to_store_comes_again_and_the_relay_lives_on(
+    hub: Hub,
+    sqlite_template: Path,
+    tmp_path: Path,
+    relay_thread: list[threading.Event],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(relay_module, "REDELIVER_AFTER_SECONDS", 1.0)
+    kode = "36.04.01.2106"
+    credentials = hub.add_village(kode, "Desa Gagal Sekali")
+    settings, db = make_village(sqlite_template, tmp_path / "village")
+    with db.unit_of_work() as session:
+        prepare(session, settings.data_dir)
+    home = HomeRequest(kode)
+    event = home.event(village_public_key(settings.data_dir))
+    publish_down(hub, kode, (str(event.id), event.encode()))
+    inbox = _FailsOnce(data_dir=settings.data_dir)
+    relay_thread.append(
+        relay_module.start_in_thread(
+            db,
+            Settings(data_dir=settings.data_dir, hub_credentials=credentials, sign_letters=False),
+            inbox=inbox,
+        )
+    )
+    relay = relay_module.RUNNING
+    assert relay is not None
+    # Nak'd with a delay (a minute; a second here): redelivered then, not lost, and the
+    # relay keeps running meanwhile.
+    wait_until(lambda: inbox.failed == 1, "the failed attempt")
+    wait_until(lambda: outbox_counts(db)[1] == 0, "the relay still sending")
+    assert any(t.name == "sync-relay" for t in threading.enumerate())
+    wait_until(lambda: filed(db, home.code), "the request, redelivered")
+    assert relay.counts.inbox.get("filed") == 1
