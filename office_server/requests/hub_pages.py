@@ -36,6 +36,9 @@ MESSAGES = {
     "link_down": "Sambungan ke kabupaten sedang terputus. Permohonan warga tetap tersimpan di "
     "kabupaten dan akan masuk begitu sambungan pulih; sementara itu layani warga di loket.",
     "slow": "Kabupaten belum menjawab. Coba tarik sekali lagi sebentar lagi.",
+    "elsewhere": "Penghubung ke kabupaten berjalan sebagai proses tersendiri (loket sync run), "
+    "jadi halaman ini tidak dapat memintanya sekarang. Bila sambungan baik, permohonan "
+    "{code} masuk dalam beberapa detik; coba tarik lagi sebentar lagi.",
     "nothing": "Kabupaten tidak menyimpan permohonan dengan kode {code} untuk desa ini. "
     "Periksa kodenya bersama warga.",
     "refused": "Permohonan {code} sudah sampai, tetapi isiannya tidak dapat diterima. Warga "
@@ -116,6 +119,6 @@ def hub_pull(
                 )
             key = {True: "nothing", False: "link_down", None: "slow"}[went]
             if went is None and relay.RUNNING is None:
-                key = "no_hub"
+                key = "elsewhere"  # `loket sync run` in its own process
             return _page(request, session, me, code=typed, message=MESSAGES[key].format(code=typed))
     return RedirectResponse(f"/operator/permohonan/{found.id}", status_code=303)

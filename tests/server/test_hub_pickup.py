@@ -93,3 +93,26 @@ def test_a_village_code_not_found_stays_not_found(
         hub_client, kiosk_headers, pickup_payload("HTTP://DESA.TEST:8000", lost.code, lost.secret)
     )
     assert answer["outcome"] == "not_found"
+
+
+def test_the_operator_pull_without_a_relay_in_this_process_says_why(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    from office_server.sync import relay
+    from tests.web.test_admin_pages import login
+
+    assert relay.RUNNING is None
+    unlinked = Settings(data_dir=sqlite_db.settings.data_dir)
+    elsewhere = Settings(
+        data_dir=sqlite_db.settings.data_dir, hub_credentials=tmp_path / "desa.json"
+    )
+    for settings, expected in (
+        (unlinked, "hub belum diatur"),
+        (elsewhere, "proses tersendiri (loket sync run)"),
+    ):
+        with TestClient(create_app(settings, sqlite_db)) as client:
+            csrf = login(client, "operator")
+            page = client.post("/operator/tarik", data={"code": "H7M2QX9P", "csrf_token": csrf})
+            assert expected in page.text
+            page = client.post("/operator/tarik", data={"code": "K7M2QX9P", "csrf_token": csrf})
+            assert "diawali huruf H" in page.text
