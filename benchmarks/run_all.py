@@ -213,6 +213,7 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("sync_bad_link.py", ["--events", "5000"], bad_link_figures),
     ("hub_dashboard.py", ["--events", "20000000", "--runs", "30"], hub_dashboard_figures),
     ("archive_rpo.py", ["--trials", "10"], archive_rpo_figures),
+    ("sealed_intake.py", ["--requests", "500"], install_figures),
 ]
 
 QUICK = {
@@ -226,6 +227,7 @@ QUICK = {
     "sync_bad_link.py": ["--events", "150"],
     "hub_dashboard.py": ["--events", "200000", "--umkm", "10000", "--runs", "10"],
     "archive_rpo.py": ["--trials", "2", "--seconds", "3"],
+    "sealed_intake.py": ["--requests", "50"],
 }
 
 

@@ -68,6 +68,7 @@ class ScanOut(BaseModel):
         "not_found",
         # A short-form offline QR whose NIK, name and birth date match no resident.
         "no_register_match",
+        "not_arrived",
     ]
     message: str
     message_en: str
@@ -99,8 +100,9 @@ def scan(
     """
     guesses = ScanGuesses(http, kiosk_id=kiosk.id, code=_pickup_code(body.payload))
     result = kiosks.scan(session, kiosk=kiosk, payload=body.payload, settings=settings)
-    # A wrong secret, or a short form matching no resident: a guess; a foreign QR is not.
-    if result.outcome in ("not_found", "no_register_match"):
+    # A wrong secret, a short form matching no resident, or a hub code not (yet) here: a
+    # guess as far as this kiosk knows; a foreign QR is not.
+    if result.outcome in ("not_found", "no_register_match", "not_arrived"):
         guesses.wrong()
     out = ScanOut(
         kind=result.kind,

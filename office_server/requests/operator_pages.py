@@ -80,7 +80,13 @@ _AUDIT_LABELS = {
     "add_document": "mengirim foto dokumen",
     "view_document": "membuka foto dokumen",
 }
-CHANNELS = {"web": "HP", "kiosk": "Anjungan", "counter": "Loket", "offline_qr": "QR offline"}
+CHANNELS = {
+    "web": "HP",
+    "kiosk": "Anjungan",
+    "counter": "Loket",
+    "offline_qr": "QR offline",
+    "hub": "Dari rumah",
+}
 _NOTICES = {
     "approve": "Disetujui dan dikirim untuk tanda tangan.",
     "ask_correction": "Permintaan perbaikan dikirim ke pemohon.",

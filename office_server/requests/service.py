@@ -61,6 +61,8 @@ def create(
     pickup_secret: str | None = None,
     today: date | None = None,
     short_form: bool = False,
+    public_code: str | None = None,
+    secret_hash: str | None = None,
 ) -> tuple[LetterRequest, str, bool]:
     """Files a request. Returns (request, pickup secret, replayed).
 
@@ -78,6 +80,10 @@ def create(
     it, and its letter takes the register's values (requests/prefill.py). A `short_form`
     (the register-held fields left out) must match: else NoRegisterMatch, which says
     nothing of why.
+
+    A request filed at the regency hub comes with the code the hub gave the resident
+    (`public_code`) and the hash of the pickup secret their phone made (`secret_hash`):
+    the secret itself never reaches the village, and the secret returned is "".
     """
     idempotency_key = (idempotency_key or "").strip() or None
     given = submission.normalize_submission(
@@ -117,9 +123,9 @@ def create(
     if short_form and resident is None:
         raise prefill.NoRegisterMatch()
 
-    secret = pickup_secret or new_secret()
+    secret = "" if secret_hash else pickup_secret or new_secret()
     request = LetterRequest(
-        public_code=unique_code(session),
+        public_code=public_code or unique_code(session),
         letter_type_id=lt.id,
         letter_type=lt,
         channel=channel,
@@ -129,7 +135,7 @@ def create(
         form_data=cleaned,
         register_resident_id=resident.id if resident is not None else None,
         status=Status.SUBMITTED,
-        secret_hash=sha256_hex(secret),
+        secret_hash=secret_hash or sha256_hex(secret),
         idempotency_key=idempotency_key,
         body_hash=_body_hash(body) if idempotency_key else None,
         submitted_at=utcnow(),
@@ -220,6 +226,13 @@ def get_for_resident(session: Session, *, code: str, secret: str) -> LetterReque
     if request is None or not matches_hash(normalize_secret(secret), request.secret_hash):
         raise _not_found()
     return request
+
+
+def code_exists(session: Session, *, code: str) -> bool:
+    return (
+        session.scalar(select(LetterRequest.id).where(LetterRequest.public_code == code))
+        is not None
+    )
 
 
 def get(session: Session, *, request_id: int) -> LetterRequest:
