@@ -2,9 +2,10 @@
 
 Months are the village's calendar months (WIB, UTC+7: a letter filed at 23:30 on the 31st
 belongs to that month). Counts come from `letter_months` (a row per village, month and
-type); turnaround from `turnaround_buckets` (a histogram per village, month and leg:
-percentiles within 4.4 %, see turnaround.py) and kiosk share from `service_months`, both
-kept by a trigger on `request_states`. No query scans `request_states` or `events`.
+type); turnaround from `turnaround_regency` or, for one village, `turnaround_buckets`
+(histograms per month and leg: percentiles within 4.4 %, see turnaround.py) and kiosk
+share from `service_months`, all kept by triggers on `request_states`. No query scans
+`request_states` or `events`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from regency_hub import turnaround
@@ -22,6 +23,7 @@ from regency_hub.models import (
     SentAnnouncement,
     ServiceMonth,
     TurnaroundBucket,
+    TurnaroundRegency,
     Village,
 )
 
@@ -170,22 +172,25 @@ def _service(
     session: Session, *, month: date, village_id: int | None
 ) -> tuple[Turnaround, int, int]:
     """Turnaround, letters picked up and those at the kiosk, from the month's histogram
-    (a few hundred rows per village) and pickup counts: the cost grows with the
-    villages, not with the letters."""
-    histogram = select(
-        TurnaroundBucket.leg, TurnaroundBucket.bucket, func.sum(TurnaroundBucket.letters)
-    ).where(TurnaroundBucket.month == month)
+    (a few hundred rows, the regency's or the village's) and pickup counts (a row per
+    village): the cost does not grow with the letters."""
+    histogram: Select[tuple[int, int, int]]
+    if village_id is None:
+        histogram = select(
+            TurnaroundRegency.leg, TurnaroundRegency.bucket, TurnaroundRegency.letters
+        ).where(TurnaroundRegency.month == month)
+    else:
+        histogram = select(
+            TurnaroundBucket.leg, TurnaroundBucket.bucket, TurnaroundBucket.letters
+        ).where(TurnaroundBucket.month == month, TurnaroundBucket.village_id == village_id)
     pickups = select(
         func.coalesce(func.sum(ServiceMonth.picked_up), 0),
         func.coalesce(func.sum(ServiceMonth.picked_up_kiosk), 0),
     ).where(ServiceMonth.month == month)
     if village_id is not None:
-        histogram = histogram.where(TurnaroundBucket.village_id == village_id)
         pickups = pickups.where(ServiceMonth.village_id == village_id)
     counts: dict[int, dict[int, int]] = {leg: {} for leg in turnaround.LEGS}
-    for leg, bucket, letters in session.execute(
-        histogram.group_by(TurnaroundBucket.leg, TurnaroundBucket.bucket)
-    ):
+    for leg, bucket, letters in session.execute(histogram):
         counts[leg][bucket] = int(letters)
     found: dict[str, tuple[float, float] | None] = {}
     for leg, name in turnaround.LEGS.items():

@@ -122,6 +122,18 @@ class TurnaroundBucket(Base):
     letters: Mapped[int] = mapped_column(BigInteger)
 
 
+class TurnaroundRegency(Base):
+    """The same histogram summed over the regency's villages, kept by the same trigger:
+    the regency-wide page reads a few hundred rows however many villages."""
+
+    __tablename__ = "turnaround_regency"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    leg: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    letters: Mapped[int] = mapped_column(BigInteger)
+
+
 class ServiceMonth(Base):
     """Letters picked up, and those at the kiosk, per village and WIB month of filing;
     kept by the same trigger."""

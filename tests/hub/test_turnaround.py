@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select, text
 
 from regency_hub import dashboard, migrate, turnaround, villages
 from regency_hub.database import HubDatabase
-from regency_hub.models import ServiceMonth, TurnaroundBucket, Village
+from regency_hub.models import ServiceMonth, TurnaroundBucket, TurnaroundRegency, Village
 from tests.hub.events import ingest, request_life
 from tests.support import databases
 from tests.sync.harness import Hub
@@ -68,6 +68,15 @@ def _projection(db: HubDatabase) -> tuple[set[tuple[object, ...]], set[tuple[obj
             for r in session.scalars(select(ServiceMonth))
             if r.picked_up
         }
+        regency = {
+            (r.month, r.leg, r.bucket, r.letters)
+            for r in session.scalars(select(TurnaroundRegency))
+            if r.letters
+        }
+    summed: dict[tuple[object, ...], int] = {}
+    for month, _village, leg, bucket, letters in buckets:
+        summed[(month, leg, bucket)] = summed.get((month, leg, bucket), 0) + letters
+    assert regency == {(*key, n) for key, n in summed.items()}
     return buckets, months
 
 

@@ -1,5 +1,6 @@
-"""the dashboard's turnaround from a projection: per village and WIB month, a histogram
-of each turnaround leg and the pickup counts, kept by a trigger on request_states
+"""the dashboard's turnaround from a projection: per village (and for the regency) and WIB
+month, a histogram of each turnaround leg, and the pickup counts, kept by triggers on
+request_states
 
 Revision ID: h0005_dashboard_speed
 Revises: h0002
@@ -29,6 +30,20 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$
 """
 
+# One letter's leg into the village's histogram and the regency's (the regency-wide page
+# then reads a few hundred rows, not a few hundred per village).
+LEG_SQL = """
+CREATE FUNCTION turnaround_count(m date, v integer, leg smallint, b smallint, sign integer)
+RETURNS void LANGUAGE sql AS $$
+  INSERT INTO turnaround_buckets AS t (month, village_id, leg, bucket, letters)
+  VALUES (m, v, leg, b, sign)
+  ON CONFLICT (month, village_id, leg, bucket) DO UPDATE SET letters = t.letters + sign;
+  INSERT INTO turnaround_regency AS t (month, leg, bucket, letters)
+  VALUES (m, leg, b, sign)
+  ON CONFLICT (month, leg, bucket) DO UPDATE SET letters = t.letters + sign;
+$$
+"""
+
 # What one request_states row adds to the projection (sign +1) or takes back (-1).
 COUNT_SQL = """
 CREATE FUNCTION service_count(
@@ -42,19 +57,13 @@ BEGIN
   END IF;
   m := date_trunc('month', filed AT TIME ZONE 'Asia/Jakarta')::date;
   IF ready IS NOT NULL THEN
-    INSERT INTO turnaround_buckets AS t (month, village_id, leg, bucket, letters)
-    VALUES (m, v, 1, turnaround_bucket(ready - filed), sign)
-    ON CONFLICT (month, village_id, leg, bucket) DO UPDATE SET letters = t.letters + sign;
+    PERFORM turnaround_count(m, v, 1::smallint, turnaround_bucket(ready - filed), sign);
   END IF;
   IF ready IS NOT NULL AND picked IS NOT NULL THEN
-    INSERT INTO turnaround_buckets AS t (month, village_id, leg, bucket, letters)
-    VALUES (m, v, 2, turnaround_bucket(picked - ready), sign)
-    ON CONFLICT (month, village_id, leg, bucket) DO UPDATE SET letters = t.letters + sign;
+    PERFORM turnaround_count(m, v, 2::smallint, turnaround_bucket(picked - ready), sign);
   END IF;
   IF picked IS NOT NULL THEN
-    INSERT INTO turnaround_buckets AS t (month, village_id, leg, bucket, letters)
-    VALUES (m, v, 3, turnaround_bucket(picked - filed), sign)
-    ON CONFLICT (month, village_id, leg, bucket) DO UPDATE SET letters = t.letters + sign;
+    PERFORM turnaround_count(m, v, 3::smallint, turnaround_bucket(picked - filed), sign);
     INSERT INTO service_months AS s (month, village_id, picked_up, picked_up_kiosk)
     VALUES (m, v, sign, CASE WHEN via = 'kiosk' THEN sign ELSE 0 END)
     ON CONFLICT (month, village_id) DO UPDATE SET
@@ -87,6 +96,7 @@ REBUILD_SQL = """
 CREATE FUNCTION service_rebuild() RETURNS void LANGUAGE sql AS $$
   DELETE FROM turnaround_buckets;
   DELETE FROM service_months;
+  DELETE FROM turnaround_regency;
   INSERT INTO turnaround_buckets (month, village_id, leg, bucket, letters)
   SELECT month, village_id, leg, bucket, count(*) FROM (
     SELECT date_trunc('month', filed_at AT TIME ZONE 'Asia/Jakarta')::date AS month,
@@ -96,6 +106,8 @@ CREATE FUNCTION service_rebuild() RETURNS void LANGUAGE sql AS $$
                                (3, picked_up_at - filed_at)) AS leg(n, span)
     WHERE filed_at IS NOT NULL AND leg.span IS NOT NULL
   ) AS made GROUP BY 1, 2, 3, 4;
+  INSERT INTO turnaround_regency (month, leg, bucket, letters)
+  SELECT month, leg, bucket, sum(letters) FROM turnaround_buckets GROUP BY 1, 2, 3;
   INSERT INTO service_months (month, village_id, picked_up, picked_up_kiosk)
   SELECT date_trunc('month', filed_at AT TIME ZONE 'Asia/Jakarta')::date, village_id,
          count(*), count(*) FILTER (WHERE picked_up_via = 'kiosk')
@@ -121,6 +133,14 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "turnaround_regency",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("leg", sa.SmallInteger(), nullable=False),
+        sa.Column("bucket", sa.SmallInteger(), nullable=False),
+        sa.Column("letters", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "leg", "bucket", name=op.f("pk_turnaround_regency")),
+    )
+    op.create_table(
         "service_months",
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("village_id", sa.Integer(), nullable=False),
@@ -131,7 +151,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("month", "village_id", name=op.f("pk_service_months")),
     )
-    for sql in (BUCKET_SQL, COUNT_SQL, TRIGGER_SQL, REBUILD_SQL):
+    for sql in (BUCKET_SQL, LEG_SQL, COUNT_SQL, TRIGGER_SQL, REBUILD_SQL):
         op.execute(sql)
     op.execute(
         "CREATE TRIGGER request_states_service_insert AFTER INSERT ON request_states "
@@ -168,6 +188,8 @@ def downgrade() -> None:
     op.execute(
         "DROP FUNCTION service_count(integer, timestamptz, timestamptz, timestamptz, text, integer)"
     )
+    op.execute("DROP FUNCTION turnaround_count(date, integer, smallint, smallint, integer)")
     op.execute("DROP FUNCTION turnaround_bucket(interval)")
     op.drop_table("service_months")
+    op.drop_table("turnaround_regency")
     op.drop_table("turnaround_buckets")
