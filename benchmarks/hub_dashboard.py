@@ -245,15 +245,13 @@ def _hub(admin: str, folder: Path, name: str | None) -> Iterator[Hub]:
 
 def _existing(db: HubDatabase) -> dict[str, float] | None:
     """What a kept database already holds, or None if it is empty."""
-    with db.engine.connect() as conn:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         stored = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
         if not stored:
             return None
         # What a migration just filled, with its statistics (autovacuum would, later).
-        conn.execute(text("COMMIT"))
-        auto = conn.execution_options(isolation_level="AUTOCOMMIT")
         for table in ("turnaround_buckets", "turnaround_regency", "service_months"):
-            auto.execute(text(f"VACUUM ANALYZE {table}"))
+            conn.execute(text(f"VACUUM ANALYZE {table}"))
         requests = conn.execute(text("SELECT count(*) FROM request_states")).scalar_one()
         size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
     return {
