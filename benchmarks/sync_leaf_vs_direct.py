@@ -2,8 +2,11 @@
 the hub's nats-server directly (what ships), or through a leaf nats-server at the village.
 
     PYTHONPATH=. .venv/bin/python benchmarks/sync_leaf_vs_direct.py --events 1000
-        [--loss 3] [--rate 64] [--delay 0.8] [--cut-seconds 600] [--modes direct,leaf]
-        [--json out.json]
+        [--loss 3] [--rate 64] [--delay 0.8] [--cut-seconds 600] [--give-up-seconds 2400]
+        [--modes direct,leaf,direct:20,leaf:20] [--json out.json]
+
+(`MODE:BATCH` sets the relay's batch for that mode.) The off-site archive is off in both
+modes, so only the events share the link.
 
 Each mode gets its own hub (PostgreSQL, `loket hub serve`), its own network namespace
 (nftables loss, tc tbf rate) and delay proxy, as tests/sync/badlink.py builds them; the
@@ -19,10 +22,11 @@ the leaf connection); the relay, unchanged, publishes to it over local TLS and t
 publishes and their PubAcks travel through the leaf to the hub's stream. The hub's
 config gets a leafnode listener by wrapping natsconf.render in the serving process.
 
-Prints per mode: time for N (and without the cut), events/s, resends caught (PubAck
-duplicates at JetStream, duplicates at PostgreSQL), lost (N - distinct stored: must be
-0), RSS of the relay and of the leaf server, and how long after the link came back and
-after the SIGKILL the first event arrived at the hub.
+Prints per mode: whether it finished within --give-up-seconds, time for N (and without
+the cut), events/s, resends caught (PubAck duplicates the last relay saw, duplicates
+dropped at PostgreSQL), lost (N - distinct stored: 0 for a mode that finished) and
+doubled, peak RSS of the relay and of the leaf server, and how long after the link came
+back and after the SIGKILL the first event arrived at the hub.
 """
 
 from __future__ import annotations
@@ -363,7 +367,12 @@ def main() -> int:
         print(f"{key:<32}" + "".join(f"{results[m][key]:>14}" for m in modes))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
-    exact = all(r["finished"] and r["lost"] == r["doubled"] == 0 for r in results.values())
+    # A mode that stalled (the leaf server that stops dialling, DESIGN.md) is a finding
+    # the table shows (finished False); an event stored twice, or missing from a mode
+    # that finished, is a failure.
+    exact = all(
+        r["doubled"] == 0 and (r["lost"] == 0 or not r["finished"]) for r in results.values()
+    )
     return 0 if exact else 1
 
 
