@@ -177,7 +177,7 @@ def leaf_vs_direct_figures(data: dict[str, Any]) -> list[Figure]:
         what = f"village link {mode} ({row['events']} events, bad link, cut, SIGKILL)"
         out += [
             fig(f"{what}: events/s", row["events_per_s"], "events/s"),
-            fig(f"{what}: lost", row["lost"], "events"),
+            fig(f"{what}: missing at the hub", row["missing_at_hub"], "events"),
             fig(
                 f"{what}: first event after the link is back",
                 row["first_event_after_link_back_s"],
