@@ -62,13 +62,12 @@ def bad_link(*, loss_in_10: int, rate_kbit: int) -> Iterator[Link]:
         _run("tc", "qdisc", "add", "dev", host_if, "root", *shape)
         _run("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", ns_if, "root", *shape)
         if loss_in_10:
-            # The veth only: what runs inside the namespace talks over loopback unharmed.
             rules = (
                 "table inet loketloss {\n"
                 " chain in { type filter hook input priority 0; "
-                f"iifname != lo numgen random mod 10 < {loss_in_10} drop; }}\n"
+                f"numgen random mod 10 < {loss_in_10} drop; }}\n"
                 " chain out { type filter hook output priority 0; "
-                f"oifname != lo numgen random mod 10 < {loss_in_10} drop; }}\n"
+                f"numgen random mod 10 < {loss_in_10} drop; }}\n"
                 "}\n"
             )
             subprocess.run(
