@@ -180,6 +180,23 @@ def bad_link_figures(data: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def leaf_vs_direct_figures(data: dict[str, Any]) -> list[Figure]:
+    out = []
+    for mode, row in data.items():
+        what = f"village link {mode} ({row['events']} events, bad link, cut, SIGKILL)"
+        out += [
+            fig(f"{what}: events/s", row["events_per_s"], "events/s"),
+            fig(f"{what}: missing at the hub", row["missing_at_hub"], "events"),
+            fig(
+                f"{what}: first event after the link is back",
+                row["first_event_after_link_back_s"],
+                "s",
+            ),
+            fig(f"{what}: leaf server RSS", row["leaf_rss_mb"], "MB"),
+        ]
+    return out
+
+
 def hub_dashboard_figures(data: dict[str, Any]) -> list[Figure]:
     size = f"{data['events'] / 1e6:.1f} M events"
     out = [fig(f"hub dashboard: load {size} with COPY", data["load_s"], "s")]
@@ -211,6 +228,7 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("register_import.py", ["--residents", "5000"], install_figures),
     ("hub_scale.py", ["--villages", "326", "--events", "1000"], hub_scale_figures),
     ("sync_bad_link.py", ["--events", "5000"], bad_link_figures),
+    ("sync_leaf_vs_direct.py", ["--events", "1000"], leaf_vs_direct_figures),
     ("hub_dashboard.py", ["--events", "20000000", "--runs", "30"], hub_dashboard_figures),
     ("archive_rpo.py", ["--trials", "10"], archive_rpo_figures),
     ("sealed_intake.py", ["--requests", "500"], install_figures),
@@ -225,6 +243,7 @@ QUICK = {
     "register_import.py": ["--residents", "500"],
     "hub_scale.py": ["--villages", "20", "--events", "200"],
     "sync_bad_link.py": ["--events", "150"],
+    "sync_leaf_vs_direct.py": ["--events", "150", "--cut-seconds", "30"],
     "hub_dashboard.py": ["--events", "200000", "--umkm", "10000", "--runs", "10"],
     "archive_rpo.py": ["--trials", "2", "--seconds", "3"],
     "sealed_intake.py": ["--requests", "50"],

@@ -17,8 +17,8 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -75,21 +75,11 @@ class Event(Base):
 
 class RequestState(Base):
     """One row per request per village: its latest status and the times that make
-    turnaround (filed -> ready -> picked up). The dashboard reads only this table; its
-    indexes (h0002) cover the month-range scans."""
+    turnaround (filed -> ready -> picked up). The dashboard never scans it: triggers
+    (h0005) keep `turnaround_buckets` and `service_months` from each row's change."""
 
     __tablename__ = "request_states"
-    __table_args__ = (
-        UniqueConstraint("village_id", "code"),
-        Index(
-            "ix_request_states_filed",
-            "filed_at",
-            "village_id",
-            "letter_type",
-            postgresql_include=["ready_at", "picked_up_at", "picked_up_via"],
-        ),
-        Index("ix_request_states_village_filed", "village_id", "filed_at"),
-    )
+    __table_args__ = (UniqueConstraint("village_id", "code"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
@@ -115,6 +105,45 @@ class LetterMonth(Base):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     letter_type: Mapped[str] = mapped_column(String(40), primary_key=True)
     filed: Mapped[int] = mapped_column(BigInteger)
+
+
+class TurnaroundBucket(Base):
+    """Letters per village, WIB month of filing, turnaround leg (1 filed -> ready,
+    2 ready -> picked up, 3 filed -> picked up) and duration bucket (regency_hub/
+    turnaround.py): a histogram the dashboard reads percentiles from. Kept by the
+    trigger on request_states (migration h0005), never written from Python."""
+
+    __tablename__ = "turnaround_buckets"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    leg: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    letters: Mapped[int] = mapped_column(BigInteger)
+
+
+class TurnaroundRegency(Base):
+    """The same histogram summed over the regency's villages, kept by the same trigger:
+    the regency-wide page reads a few hundred rows however many villages."""
+
+    __tablename__ = "turnaround_regency"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    leg: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    letters: Mapped[int] = mapped_column(BigInteger)
+
+
+class ServiceMonth(Base):
+    """Letters picked up, and those at the kiosk, per village and WIB month of filing;
+    kept by the same trigger."""
+
+    __tablename__ = "service_months"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    picked_up: Mapped[int] = mapped_column(BigInteger)
+    picked_up_kiosk: Mapped[int] = mapped_column(BigInteger)
 
 
 class DayAggregate(Base):
