@@ -150,11 +150,11 @@ def build(
         return page(request, place, "status.html", code=code[:12].upper())
 
     @router.get("/{kode}/sw.js")
-    def service_worker(kode: str) -> Response:
+    def service_worker(request: Request, kode: str) -> Response:
         with db.unit_of_work() as session:
             place = residents.find_village(session, kode)
             if place is None:
-                return Response(status_code=404)
+                return not_found(request)
             types = residents.catalog(session, place.id)
         base = f"/{place.kode_desa}"
         pages = [f"{base}/", f"{base}/surat", f"{base}/status"] + [

@@ -125,15 +125,18 @@
     if (fixCode) correction(fixCode.toUpperCase(), location.hash.slice(1).toUpperCase());
 
     function valid() { return !f.querySelector("[aria-invalid=true]"); }
+    function pend() {
+      if (!valid() || !d.key) return;
+      save(PENDING, job(fix ? "correction" : "new"));
+      document.getElementById("pending-note").hidden = false;
+    }
     f.addEventListener("submit", function (ev) {
-      if (!navigator.onLine) { if (valid() && d.key) save(PENDING, job(fix ? "correction" : "new")); return; }
+      if (!navigator.onLine) { pend(); return; }
       if (ev.defaultPrevented || !d.key) { ev.preventDefault(); return; }
       ev.preventDefault();
       review();
     });
-    document.getElementById("offline-btn").addEventListener("click", function () {
-      if (!navigator.onLine && valid() && d.key) save(PENDING, job(fix ? "correction" : "new"));
-    });
+    document.getElementById("offline-btn").addEventListener("click", function () { if (!navigator.onLine) pend(); });
     var rv = document.getElementById("review"), list = document.getElementById("review-list"), err = document.getElementById("send-error");
     function row(label, value) {
       var dt = document.createElement("dt"), dd = document.createElement("dd");
