@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -73,14 +73,15 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def build(
+def install(
+    router: FastAPI,
     db: HubDatabase,
     *,
     public_url: str,
     limits: ResidentLimits,
     publish: residents.Publisher | None,
-) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+) -> None:
+    """The residents' routes on the hub's app (after its own: `/{kode}` matches last)."""
     templates = Jinja2Templates(directory=[HERE / "templates", resident_web.TEMPLATES_DIR])
     templates.env.globals.update(static_url=static_url, lang="id", _=lambda text: text)
     public_url = public_url.rstrip("/")
@@ -227,5 +228,3 @@ def build(
         if place is None:
             return not_found(request)
         return RedirectResponse(f"/{place.kode_desa}/", status_code=308)
-
-    return router

@@ -392,12 +392,11 @@ def create_app(
         return RedirectResponse("/pengumuman?terkirim=1", status_code=303)
 
     # Last: `/{kode}/…` must not shadow the dashboard's own paths.
-    app.include_router(
-        resident_pages.build(
-            db,
-            public_url=settings.public_web_url,
-            limits=resident_limits(settings),
-            publish=publish,
-        )
+    resident_pages.install(
+        app,
+        db,
+        public_url=settings.public_web_url,
+        limits=resident_limits(settings),
+        publish=publish,
     )
     return app
