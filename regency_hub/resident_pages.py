@@ -18,9 +18,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 import resident_web
+from loket_protocol import events
 from regency_hub import residents
 from regency_hub.database import HubDatabase
 from regency_hub.ratelimit import ResidentLimits
@@ -86,9 +88,16 @@ def install(
     templates.env.globals.update(static_url=static_url, lang="id", _=lambda text: text)
     public_url = public_url.rstrip("/")
 
-    def place_of(kode: str) -> residents.Place | None:
-        with db.unit_of_work() as session:
-            return residents.find_village(session, kode)
+    known = residents.Villages(db)
+
+    async def village_of(
+        kode: str,
+    ) -> tuple[residents.Place | None, list[events.LetterTypeForm]]:
+        # Known: no thread, no database. Else one read in the thread pool.
+        hit = known.fresh(kode)
+        if hit is None:
+            hit = await run_in_threadpool(known.get, kode)
+        return hit
 
     def page(request: Request, place: residents.Place, name: str, **context: Any) -> Response:
         base = f"/{place.kode_desa}"
@@ -103,60 +112,54 @@ def install(
 
     @router.get("/{kode}/")
     def village_page(request: Request, kode: str) -> Response:
+        place, types = known.get(kode)
+        if place is None:
+            return not_found(request)
         with db.unit_of_work() as session:
-            place = residents.find_village(session, kode)
-            if place is None:
-                return not_found(request)
-            types = residents.catalog(session, place.id)
             news = residents.announcements(session)
         return page(request, place, "village.html", types=types, announcements=news)
 
     @router.get("/{kode}/surat")
-    def catalog_page(request: Request, kode: str) -> Response:
-        with db.unit_of_work() as session:
-            place = residents.find_village(session, kode)
-            if place is None:
-                return not_found(request)
-            types = residents.catalog(session, place.id)
+    async def catalog_page(request: Request, kode: str) -> Response:
+        place, types = await village_of(kode)
+        if place is None:
+            return not_found(request)
         return page(request, place, "catalog.html", types=types)
 
     @router.get("/{kode}/surat/{letter_type}")
-    def form_page(request: Request, kode: str, letter_type: str) -> Response:
-        with db.unit_of_work() as session:
-            place = residents.find_village(session, kode)
-            form = residents.form_of(session, place.id, letter_type) if place else None
+    async def form_page(request: Request, kode: str, letter_type: str) -> Response:
+        place, types = await village_of(kode)
+        form = next((lt for lt in types if lt.code == letter_type), None)
         if place is None or form is None:
             return not_found(request)
         return page(request, place, "form.html", lt=form, fields=form.fields)
 
     @router.get("/{kode}/hasil/{code}")
     def result_page(request: Request, kode: str, code: str) -> Response:
-        place = place_of(kode)
+        place = known.place(kode)
         if place is None:
             return not_found(request)
         return page(request, place, "result.html", code=code[:12], public_url=public_url)
 
     @router.get("/{kode}/status")
     def lookup_page(request: Request, kode: str) -> Response:
-        place = place_of(kode)
+        place = known.place(kode)
         if place is None:
             return not_found(request)
         return page(request, place, "status.html", code="")
 
     @router.get("/{kode}/S/{code}")
     def status_page(request: Request, kode: str, code: str) -> Response:
-        place = place_of(kode)
+        place = known.place(kode)
         if place is None:
             return not_found(request)
         return page(request, place, "status.html", code=code[:12].upper())
 
     @router.get("/{kode}/sw.js")
     def service_worker(request: Request, kode: str) -> Response:
-        with db.unit_of_work() as session:
-            place = residents.find_village(session, kode)
-            if place is None:
-                return not_found(request)
-            types = residents.catalog(session, place.id)
+        place, types = known.get(kode)
+        if place is None:
+            return not_found(request)
         base = f"/{place.kode_desa}"
         pages = [f"{base}/", f"{base}/surat", f"{base}/status"] + [
             f"{base}/surat/{lt.code}" for lt in types
@@ -177,7 +180,7 @@ def install(
 
     @router.post("/{kode}/api/permohonan")
     async def file_request(request: Request, kode: str) -> Response:
-        place = await run_in_threadpool(place_of, kode)
+        place, _ = await village_of(kode)
         if place is None:
             return _error(404, NOT_FOUND)
         wait = limits.check("filing", _client(request), place.kode_desa)
@@ -198,7 +201,7 @@ def install(
 
     @router.post("/{kode}/api/status")
     async def request_status(request: Request, kode: str) -> Response:
-        place = await run_in_threadpool(place_of, kode)
+        place, types = await village_of(kode)
         if place is None:
             return _error(404, NOT_FOUND)
         wait = limits.check("status", _client(request), place.kode_desa)
@@ -211,20 +214,18 @@ def install(
         except ValidationError:
             return _error(404, NO_MATCH)
 
-        def lookup() -> dict[str, Any] | None:
-            with db.unit_of_work() as session:
-                answer = residents.status(session, place, query)
-                if answer is None:
-                    return None
-                form = residents.form_of(session, place.id, answer.letter_type)
-            return residents.answer_json(answer, form.title if form else answer.letter_type)
-
-        found = await run_in_threadpool(lookup)
-        return JSONResponse(found) if found else _error(404, NO_MATCH)
+        try:
+            answer = await residents.status(db, place, query)
+        except OperationalError:
+            return _error(503, "Status belum dapat dibaca. Coba lagi sebentar lagi.")
+        if answer is None:
+            return _error(404, NO_MATCH)
+        title = next((lt.title for lt in types if lt.code == answer.letter_type), None)
+        return JSONResponse(residents.answer_json(answer, title or answer.letter_type))
 
     @router.get("/{kode}")
     def village_root(request: Request, kode: str) -> Response:
-        place = place_of(kode)
+        place = known.place(kode)
         if place is None:
             return not_found(request)
         return RedirectResponse(f"/{place.kode_desa}/", status_code=308)

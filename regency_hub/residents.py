@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -277,15 +279,38 @@ def _state(session: Session, row: HubFiling) -> tuple[str, list[dict[str, str]]]
     return (status or "sent"), []
 
 
-def status(session: Session, place: Place, query: StatusQuery) -> Answer | None:
+# One statement per lookup, in Core (no ORM session): the status API is the hot path.
+_STATUS_QUERY = (
+    select(
+        HubFiling.request_id,
+        HubFiling.code,
+        HubFiling.letter_type,
+        HubFiling.secret_hash,
+        HubFiling.refused_at,
+        HubFiling.problems,
+        RequestState.status,
+    )
+    .outerjoin(
+        RequestState,
+        (RequestState.village_id == HubFiling.village_id) & (RequestState.code == HubFiling.code),
+    )
+    .where(HubFiling.village_id == bindparam("village_id"), HubFiling.code == bindparam("code"))
+)
+
+
+async def status(db: HubDatabase, place: Place, query: StatusQuery) -> Answer | None:
     """The request's state for the holder of its secret; None for a wrong code or secret
     alike (no answer tells which codes exist)."""
-    row = session.scalar(
-        select(HubFiling).where(HubFiling.village_id == place.id, HubFiling.code == query.code)
-    )
+    async with db.reader.connect() as conn:
+        found = await conn.execute(_STATUS_QUERY, {"village_id": place.id, "code": query.code})
+        row = found.first()
     if row is None or not hmac.compare_digest(row.secret_hash, query.secret_hash):
         return None
-    state, problems = _state(session, row)
+    state, problems = (
+        ("needs_correction", list(row.problems))
+        if row.refused_at is not None
+        else (row.status or "sent", [])
+    )
     return Answer(
         code=row.code,
         request_id=row.request_id,
@@ -306,3 +331,40 @@ def answer_json(answer: Answer, title: str) -> dict[str, Any]:
         "status_label": answer.status_label,
         "problems": answer.problems,
     }
+
+
+class Villages:
+    """Each village's place and catalog, read at most every CACHE_SECONDS: every resident
+    page and API call needs them, and they change only with the village's events (or
+    `village-pages --off`, which so takes effect within that time)."""
+
+    CACHE_SECONDS = 5.0
+
+    def __init__(self, db: HubDatabase) -> None:
+        self._db = db
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[float, Place | None, list[events.LetterTypeForm]]] = {}
+
+    def fresh(self, kode: str) -> tuple[Place | None, list[events.LetterTypeForm]] | None:
+        """What is known without asking the database (None: ask it, with `get`)."""
+        hit = self._known.get(kode.upper())
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1], hit[2]
+        return None
+
+    def get(self, kode: str) -> tuple[Place | None, list[events.LetterTypeForm]]:
+        hit = self.fresh(kode)
+        if hit is not None:
+            return hit
+        key, now = kode.upper(), time.monotonic()
+        with self._db.unit_of_work() as session:
+            place = find_village(session, kode)
+            types = catalog(session, place.id) if place else []
+        with self._lock:
+            if len(self._known) > 10_000:  # unknown names typed by the internet
+                self._known.clear()
+            self._known[key] = (now + self.CACHE_SECONDS, place, types)
+        return place, types
+
+    def place(self, kode: str) -> Place | None:
+        return self.get(kode)[0]
