@@ -5,6 +5,8 @@ All three use only QR alphanumeric characters (0-9 A-Z space $%*+-./:) except th
 receipt.
 
 1. Pickup:        <PUBLIC URL>/S/<CODE>#<SECRET>
+   or, filed from home through the regency hub: <HUB URL>/<KODE-DESA>/S/<CODE>#<SECRET>
+   (the code then begins with HUB_CODE_PREFIX).
    A phone camera opens the status page; the secret sits in the URL fragment, which a
    browser never sends to the server, so it does not reach any access log. The kiosk
    posts the whole payload in a request body. Holds no personal data.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import base45
@@ -71,6 +73,10 @@ class PayloadError(ValueError):
 class PickupPayload:
     code: str
     secret: str
+    # What came before "/S/": the office's public URL, or for a request filed from home
+    # the hub's `https://<hub>/<kode-desa>` (upper-case as printed). Not part of equality:
+    # the code and the secret are what the request is found by.
+    origin: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,9 @@ def parse(payload: str) -> Payload:
     if text.upper().startswith(OFFLINE_PREFIX):
         return OfflineRequestPayload(_decode_offline(text[len(OFFLINE_PREFIX) :]))
     if m := _PICKUP_RE.search(text):
-        return PickupPayload(code=m.group(1).upper(), secret=m.group(2).upper())
+        return PickupPayload(
+            code=m.group(1).upper(), secret=m.group(2).upper(), origin=text[: m.start()].upper()
+        )
     if m := _VERIFY_RE.search(text):
         return VerificationPayload(token=m.group(1).upper())
     raise PayloadError("Kode QR ini bukan kode Loket Desa.")

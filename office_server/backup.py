@@ -46,6 +46,7 @@ from office_server.config import Settings
 from office_server.database import Base
 from office_server.letters.archive import Archive, private_dir
 from office_server.letters.signing import keys_dir
+from office_server.sync import sealed_keys
 
 FORMAT_VERSION = 1
 SQLITE_NAME = "database.sqlite3"
@@ -115,6 +116,13 @@ def _libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _key_files(data_dir: Path) -> list[Path]:
+    """The signing key and certificate, and every key of sealed requests (an old one still
+    opens a request sealed before a rotation)."""
+    folder = keys_dir(data_dir)
+    return sorted(folder.glob("*.pem")) + sorted((data_dir / sealed_keys.FOLDER).glob("*.pem"))
+
+
 def create_backup(settings: Settings, target: Path) -> dict[str, Any]:
     url = settings.resolved_database_url
     archive = Archive(settings.archive_dir)
@@ -151,8 +159,8 @@ def create_backup(settings: Settings, target: Path) -> dict[str, Any]:
             # The signing key and certificate: without them a restored office signs with a
             # new key and its old letters no longer check against the village certificate.
             "keys": [
-                {"path": f"keys/{p.name}", "sha256": _sha256_file(p)}
-                for p in sorted(keys_dir(settings.data_dir).glob("*.pem"))
+                {"path": p.relative_to(settings.data_dir).as_posix(), "sha256": _sha256_file(p)}
+                for p in _key_files(settings.data_dir)
             ],
         }
         # It holds every NIK and the signing key: 600, whatever the umask.
@@ -183,7 +191,8 @@ RATIO_FROM_BYTES = 2**20
 DISK_MARGIN_BYTES = 64 * 2**20
 _CHUNK = 2**20
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_KEY_PATH = re.compile(r"keys/[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.pem")
+# The signing key and certificate, and the keys sealed requests are opened with.
+_KEY_PATH = re.compile(r"keys/(?:sealed-requests/)?[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.pem")
 _TABLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _STAGED_SQLITE = "loket.sqlite3.pulih"
 

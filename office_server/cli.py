@@ -19,7 +19,7 @@ from office_server.errors import DomainError, ValidationFailed
 # The database (SQLAlchemy) is imported only by the commands that use it, so `loket kiosk`
 # also runs where only the kiosk extra is installed.
 if TYPE_CHECKING:
-    pass
+    from office_server.database import Database
 
 
 # Where deploy/install.sh puts a kiosk's settings (the kiosk on the office PC itself).
@@ -31,8 +31,19 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
     db = open_database()
     upgrade(db.engine)
+    _prepare_for_hub(db)
     print(f"Database is up to date ({_safe_url(db.url)}).")
     return 0
+
+
+def _prepare_for_hub(db: Database) -> None:
+    """The sealing key and the letter types' forms in the outbox (made on first need)."""
+    from office_server import seed
+    from office_server.requests.hub_inbox import prepare
+
+    with db.unit_of_work() as session:
+        if not seed.is_empty(session):
+            prepare(session, get_settings().data_dir)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -50,6 +61,9 @@ def cmd_init(args: argparse.Namespace) -> int:
             provinsi=args.provinsi,
             head_name=args.head_name,
         )
+        from office_server.requests.hub_inbox import prepare
+
+        prepare(session, get_settings().data_dir)
     print(f"Desa {args.name} is set up with the standard letter types.")
     print("Next: `loket create-operator --role admin ...`, then fill in /admin/desa.")
     return 0
@@ -68,6 +82,9 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
                 return 0
             raise CommandFailed("The database already has a village profile.")
         seed.seed_demo(session)
+        from office_server.requests.hub_inbox import prepare
+
+        prepare(session, get_settings().data_dir)
     print("Demo village 'Desa Sukamaju' added, with its letter types and demo accounts.")
     return 0
 
@@ -288,6 +305,7 @@ def cmd_server(args: argparse.Namespace) -> int:
                 "  Demo accounts:    "
                 + ", ".join(f"{u} / {p}" for u, p in seed.DEMO_PASSWORDS.items())
             )
+    _prepare_for_hub(app.state.db)
     # The first WeasyPrint render loads fonts (~0.5 s); pay it now, not at the first signing.
     from office_server.letters.rendering import warm_up
 

@@ -61,13 +61,14 @@ def cmd_sync_run(_: argparse.Namespace) -> int:
     import signal
 
     from office_server.offsite_pdfs import PdfUploader
+    from office_server.requests.hub_inbox import HubInbox
     from office_server.sync.relay import Relay
 
     settings = get_settings()
     if not settings.hub_configured:
         raise CommandFailed("No hub configured: set LOKET_HUB_CREDENTIALS (and LOKET_HUB_URL).")
     db = open_database()
-    relay = Relay.from_settings(db, settings)
+    relay = Relay.from_settings(db, settings, inbox=HubInbox(data_dir=settings.data_dir))
     uploader = PdfUploader.from_settings(db, settings) if settings.hub_archive else None
     replicator = _db_replica(settings)
 
@@ -118,6 +119,26 @@ def cmd_restore_from_hub(_: argparse.Namespace) -> int:
         f"(letters {done.rows.get('letters', 0)}), {done.pdfs} PDF surat; setiap sidik "
         "SHA-256 cocok / every hash checked."
     )
+    print(
+        "Kunci tanda tangan dan kunci permohonan tersegel tidak disimpan di hub: salin folder "
+        "keys/ (termasuk keys/sealed-requests/) dari berkas `loket backup` terakhir sebelum "
+        "menjalankan server; tanpa itu server membuat kunci baru dan permohonan yang disegel "
+        "ke kunci lama dikembalikan ke warga untuk diisi ulang. / The signing and sealing "
+        "keys are not at the hub: copy keys/ from the last `loket backup` file first."
+    )
+    return 0
+
+
+def cmd_sealed_key_rotate(_: argparse.Namespace) -> int:
+    """A new key for sealed requests; the old ones stay to open what was sealed to them."""
+    from office_server.sync import sealed_keys
+
+    settings = get_settings()
+    with unit_of_work() as session:
+        sealed_keys.ensure(session, settings.data_dir)
+        kid = sealed_keys.rotate(session, settings.data_dir)
+    held = len(sealed_keys.kids(settings.data_dir))
+    print(f"New key {kid} for sealed requests ({held} held); the hub gets it at the next sync.")
     return 0
 
 
@@ -129,11 +150,12 @@ def cmd_hub(args: argparse.Namespace) -> int:
 
 def start_hub_link(db: Database, settings: Settings) -> None:
     """`loket server`'s link to the hub: the relay, and the off-site archive, in threads."""
+    from office_server.requests.hub_inbox import HubInbox
     from office_server.sync import relay
     from office_server.sync.hub_link import HubLinkError
 
     try:
-        relay.start_in_thread(db, settings)
+        relay.start_in_thread(db, settings, inbox=HubInbox(data_dir=settings.data_dir))
         print("  Regency hub:      relay running (loket sync status)")
         if settings.hub_archive:
             from office_server import offsite_pdfs
@@ -159,6 +181,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     sync_sub.add_parser(
         "run", help="run the relay (outbox up, regency messages down)"
     ).set_defaults(func=cmd_sync_run)
+    p = sub.add_parser("sealed-key", help="the key residents at home seal their requests to")
+    key_sub = p.add_subparsers(dest="sealed_key_command", required=True)
+    key_sub.add_parser(
+        "rotate", help="make a new current key (old ones keep opening earlier requests)"
+    ).set_defaults(func=cmd_sealed_key_rotate)
     p = sub.add_parser("hub", help="the regency hub's commands (loket hub --help)", add_help=False)
     p.add_argument("hub_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_hub)

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # `loket hub add-village` printed; LOKET_HUB_URL overrides the address written in it.
     hub_url: str | None = None
     hub_credentials: Path | None = None
+    # The hub's public HTTPS address residents file from home at (https://<hub>): the
+    # pickup QR of such a request is <it>/<kode-desa>/S/<code>#<secret>, and the kiosk
+    # refuses one of the hub made for another village.
+    hub_public_url: str | None = None
     # Events per publish round, and the longest wait between tries while the hub is away.
     sync_batch: int = 200
     sync_retry_max_seconds: float = 30.0

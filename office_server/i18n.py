@@ -223,6 +223,7 @@ EN: dict[str, str] = {
     "Batalkan": "Cancel",
     "HP": "Phone",
     "QR offline": "Offline QR",
+    "Dari rumah": "From home",
     "Loket": "Counter",
     "Contoh: Alamat belum lengkap, tulis RT/RW.": "E.g. the address is incomplete, add RT/RW.",
     "Pilih semua": "Select all",

@@ -7,7 +7,7 @@ from office_server.letters.models import Letter
 from office_server.notifications.models import NotificationSettings, OptOut, OutboxMessage
 from office_server.operators.models import Operator, OperatorSession
 from office_server.queue.models import QueueTicket
-from office_server.requests.models import LetterRequest
+from office_server.requests.models import LetterRequest, SealedRefusal
 from office_server.residents.models import Resident
 from office_server.sequences import SequenceCounter
 from office_server.sync.models import OutboxEvent, RegencyAnnouncement
@@ -30,6 +30,7 @@ __all__ = [
     "QueueTicket",
     "RegencyAnnouncement",
     "Resident",
+    "SealedRefusal",
     "SequenceCounter",
     "VillageProfile",
 ]

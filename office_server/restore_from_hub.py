@@ -8,9 +8,11 @@ table names), then the folder takes the data folder's place in one rename.
 
 It refuses a data folder that holds any file, and a PostgreSQL village (whose database
 is not replicated by Litestream; it restores with `loket restore` from its nightly backup
-and PostgreSQL's own tools). The signing keys are not at the hub (a private key does not
-leave the village): a rebuilt office gets them back from a `loket backup` file or signs
-with a new key.
+and PostgreSQL's own tools). The signing keys and the keys sealed requests are opened with
+are not at the hub (a private key does not leave the village): a rebuilt office gets them
+back from a `loket backup` file (keys/ and keys/sealed-requests/), or signs with a new key
+and makes a new sealing key at its first start; requests residents sealed to the lost key
+are then refused back to them, to be filled in again.
 """
 
 from __future__ import annotations

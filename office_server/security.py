@@ -15,6 +15,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from loket_protocol.qr import HUB_CODE_PREFIX
+
 # Crockford-style alphabet without I, L, O, U: codes read aloud or typed stay unambiguous.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PUBLIC_CODE_LENGTH = 8
@@ -28,7 +30,11 @@ _password_hasher = PasswordHasher()
 
 
 def new_public_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(PUBLIC_CODE_LENGTH))
+    """A village's own code; never one beginning with the hub's letter (HUB_CODE_PREFIX),
+    so a request filed at the hub while the link is down cannot meet a code made here."""
+    first = "".join(c for c in CODE_ALPHABET if c != HUB_CODE_PREFIX)
+    rest = "".join(secrets.choice(CODE_ALPHABET) for _ in range(PUBLIC_CODE_LENGTH - 1))
+    return secrets.choice(first) + rest
 
 
 def new_secret() -> str:

@@ -18,6 +18,8 @@ TONES = {
     "collect_at_counter": "wait",
     "needs_correction": "problem",
     "already_picked_up": "problem",
+    # Filed from home, not at the village yet: the counter can pull it.
+    "not_arrived": "wait",
 }
 
 

@@ -66,6 +66,7 @@ class ScanOut(BaseModel):
         "filed",
         "invalid",
         "not_found",
+        "not_arrived",
     ]
     message: str
     message_en: str
@@ -97,7 +98,9 @@ def scan(
     """
     guesses = ScanGuesses(http, kiosk_id=kiosk.id, code=_pickup_code(body.payload))
     result = kiosks.scan(session, kiosk=kiosk, payload=body.payload, settings=settings)
-    if result.outcome == "not_found":  # a wrong secret: a guess; a foreign QR is not
+    if result.outcome in ("not_found", "not_arrived"):
+        # A wrong secret, or a hub code not (yet) here: a guess as far as this kiosk knows;
+        # a foreign QR is not.
         guesses.wrong()
     out = ScanOut(
         kind=result.kind,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from loket_protocol import events
 from loket_protocol.qr import (
+    HUB_CODE_PREFIX,
     OfflineRequestPayload,
     PayloadError,
     PickupPayload,
@@ -52,6 +53,7 @@ from office_server.security import (
     sha256_hex,
 )
 from office_server.sync import outbox
+from office_server.village import service as village_service
 
 
 def add(session: Session, *, name: str) -> tuple[KioskDevice, str]:
@@ -144,6 +146,16 @@ _OUTCOME_TEXT: dict[str, tuple[str, str]] = {
         "Surat ini sudah diambil. Jika hilang, minta cetak ulang di loket operator.",
         "This letter was already picked up. Ask the operator for a reprint.",
     ),
+    # Filed from home at the hub, not here yet (the link is down): the operator can pull
+    # it by its code ("Tarik dari kabupaten").
+    "not_arrived": (
+        "Permohonan Anda belum sampai di kantor desa. Silakan ke loket.",
+        "Your request has not reached the village office yet. Please go to the counter.",
+    ),
+    "other_village": (
+        "Kode QR ini untuk permohonan di desa lain. Silakan ke kantor desa tersebut.",
+        "This QR code belongs to a request at another village.",
+    ),
 }
 
 _STATUS_OUTCOME: dict[str, str] = {
@@ -173,13 +185,32 @@ def scan(session: Session, *, kiosk: KioskDevice, payload: str, settings: Settin
         )
     if isinstance(parsed, OfflineRequestPayload):
         return _file_offline(session, kiosk=kiosk, data=parsed.data, settings=settings)
-    return _pickup(session, kiosk=kiosk, parsed=parsed)
+    return _pickup(session, kiosk=kiosk, parsed=parsed, settings=settings)
 
 
-def _pickup(session: Session, *, kiosk: KioskDevice, parsed: PickupPayload) -> ScanResult:
+def _for_another_village(session: Session, parsed: PickupPayload, settings: Settings) -> bool:
+    """A pickup QR the hub made for another village (`<hub>/<kode-desa>/S/...`)."""
+    hub = (settings.hub_public_url or "").rstrip("/").upper()
+    if not hub or not parsed.origin.startswith(hub + "/"):
+        return False
+    kode = village_service.get_profile(session).kode_desa.upper()
+    return parsed.origin != f"{hub}/{kode}"
+
+
+def _pickup(
+    session: Session, *, kiosk: KioskDevice, parsed: PickupPayload, settings: Settings
+) -> ScanResult:
+    if _for_another_village(session, parsed, settings):
+        text, text_en = _OUTCOME_TEXT["other_village"]
+        return ScanResult("pickup", "invalid", text, text_en)
     try:
         request = requests_service.get_for_resident(session, code=parsed.code, secret=parsed.secret)
     except NotFound as exc:
+        if parsed.code.startswith(HUB_CODE_PREFIX) and not requests_service.code_exists(
+            session, code=parsed.code
+        ):
+            text, text_en = _OUTCOME_TEXT["not_arrived"]
+            return ScanResult("pickup", "not_arrived", text, text_en)
         return ScanResult("pickup", "not_found", exc.message, exc.message_en)
     if request.status != Status.READY:
         text, text_en = _OUTCOME_TEXT[request.status]

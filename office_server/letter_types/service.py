@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from loket_protocol.events import Kind
 from office_server.errors import NotFound
+from office_server.letter_types import published
 from office_server.letter_types.models import LetterType
 from office_server.sync import outbox
 
@@ -112,4 +113,5 @@ def update(
             ]
         },
     )
+    published.record(session, lt)
     return lt

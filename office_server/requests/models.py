@@ -16,6 +16,8 @@ class Channel(StrEnum):
     KIOSK = "kiosk"
     COUNTER = "counter"
     OFFLINE_QR = "offline_qr"
+    # Filed from home through the regency hub, sealed to the village's key.
+    HUB = "hub"
 
 
 class LetterRequest(Base):
@@ -45,3 +47,19 @@ class LetterRequest(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     letter_type: Mapped[LetterType] = relationship(lazy="joined")
+
+
+class SealedRefusal(Base):
+    """A request sealed at the hub that this village could not file (could not open it, or
+    its form failed the checks): what an operator may see, never what was typed."""
+
+    __tablename__ = "sealed_refusals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The hub's message id: a redelivered message is refused once.
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    request_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    public_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    # [{"field", "message"}]: the problems in words, as sent back to the resident.
+    problems: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

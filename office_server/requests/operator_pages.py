@@ -77,7 +77,13 @@ _AUDIT_LABELS = {
     "reprint": "mencetak ulang",
     "receipt": "mencetak tanda terima",
 }
-CHANNELS = {"web": "HP", "kiosk": "Anjungan", "counter": "Loket", "offline_qr": "QR offline"}
+CHANNELS = {
+    "web": "HP",
+    "kiosk": "Anjungan",
+    "counter": "Loket",
+    "offline_qr": "QR offline",
+    "hub": "Dari rumah",
+}
 _NOTICES = {
     "approve": "Disetujui dan dikirim untuk tanda tangan.",
     "ask_correction": "Permintaan perbaikan dikirim ke pemohon.",

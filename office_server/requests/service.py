@@ -60,6 +60,8 @@ def create(
     idempotency_key: str | None = None,
     pickup_secret: str | None = None,
     today: date | None = None,
+    public_code: str | None = None,
+    secret_hash: str | None = None,
 ) -> tuple[LetterRequest, str, bool]:
     """Files a request. Returns (request, pickup secret, replayed).
 
@@ -72,6 +74,10 @@ def create(
     replay whose secret no longer matches is a conflict and voids nothing. Without one,
     the secret is random and a replay gets a fresh one (only a hash is stored, so the first
     cannot be shown again). The same key with another body is a conflict.
+
+    A request filed at the regency hub comes with the code the hub gave the resident
+    (`public_code`) and the hash of the pickup secret their phone made (`secret_hash`):
+    the secret itself never reaches the village, and the secret returned is "".
     """
     idempotency_key = (idempotency_key or "").strip() or None
     given = submission.normalize_submission(
@@ -106,9 +112,9 @@ def create(
         today=today,
     )
 
-    secret = pickup_secret or new_secret()
+    secret = "" if secret_hash else pickup_secret or new_secret()
     request = LetterRequest(
-        public_code=unique_code(session),
+        public_code=public_code or unique_code(session),
         letter_type_id=lt.id,
         letter_type=lt,
         channel=channel,
@@ -117,7 +123,7 @@ def create(
         phone=submission.check_phone(given.phone) or cleaned.get("no_hp") or None,
         form_data=cleaned,
         status=Status.SUBMITTED,
-        secret_hash=sha256_hex(secret),
+        secret_hash=secret_hash or sha256_hex(secret),
         idempotency_key=idempotency_key,
         body_hash=_body_hash(body) if idempotency_key else None,
         submitted_at=utcnow(),
@@ -208,6 +214,13 @@ def get_for_resident(session: Session, *, code: str, secret: str) -> LetterReque
     if request is None or not matches_hash(normalize_secret(secret), request.secret_hash):
         raise _not_found()
     return request
+
+
+def code_exists(session: Session, *, code: str) -> bool:
+    return (
+        session.scalar(select(LetterRequest.id).where(LetterRequest.public_code == code))
+        is not None
+    )
 
 
 def get(session: Session, *, request_id: int) -> LetterRequest:

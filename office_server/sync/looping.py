@@ -31,6 +31,65 @@ LINK_ERRORS: tuple[type[BaseException], ...] = (
 Session = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
+class Wake:
+    """Another thread (an operator's page) asks the link for a round now and learns how it
+    went: `ask()` gives a ticket, `wait(ticket)` returns True once a round begun after the
+    ask has finished, False once one has failed (the link is down), None on timeout.
+
+    The loop side: `begin()` at the start of a round (the asks it answers), `answer()` at
+    its end; `event` is set while an ask waits, so a loop pausing after a failure wakes."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._cond = threading.Condition()
+        self._asked = 0
+        self._answered = 0
+        self._ok = False
+
+    def ask(self) -> int:
+        with self._cond:
+            self._asked += 1
+            self.event.set()
+            return self._asked
+
+    def wait(self, ticket: int, timeout: float) -> bool | None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._answered >= ticket, timeout=timeout):
+                return None
+            return self._ok
+
+    def begin(self) -> int:
+        with self._cond:
+            self.event.clear()
+            return self._asked
+
+    def answer(self, upto: int, *, ok: bool) -> None:
+        with self._cond:
+            if upto > self._answered:
+                self._answered = upto
+                self._ok = ok
+            self._cond.notify_all()
+
+    def fail_all(self) -> None:
+        """The round failed: every ask so far learns the link is down."""
+        with self._cond:
+            self.event.clear()
+            asked = self._asked
+        self.answer(asked, ok=False)
+
+
+async def _pause(stop: asyncio.Event, seconds: float, wake: Wake | None) -> None:
+    """Waits `seconds`, ended early by `stop` or by an ask for a round now."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not stop.is_set() and not (wake is not None and wake.event.is_set()):
+        left = deadline - loop.time()
+        if left <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=min(left, 0.2))
+
+
 async def keep_linked(
     session: Session,
     stop: asyncio.Event,
@@ -38,6 +97,7 @@ async def keep_linked(
     retry_max_seconds: float,
     failed: Callable[[BaseException], None],
     what: str,
+    wake: Wake | None = None,
 ) -> None:
     """Until `stop`: run `session`; after a link error wait (doubling, capped).
 
@@ -62,8 +122,7 @@ async def keep_linked(
             # (each login is a bcrypt check at the hub).
             pause = delay * random.uniform(0.5, 1.5)
             log.warning("%s link: %s; next try in %.1f s", what, type(exc).__name__, pause)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=pause)
+            await _pause(stop, pause, wake)
             delay = min(delay * 2, retry_max_seconds)
     stopped.cancel()
 

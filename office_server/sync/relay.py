@@ -8,6 +8,9 @@ hub's PostgreSQL drops it after (unique event id), so the outcome is exactly onc
 
 Down: the village's durable pull consumer on LOKET_DOWN. A message is acknowledged only
 after the village's own commit; a redelivered one finds its event id already stored.
+Announcements are kept here; what a higher domain must handle (a resident's sealed
+request) goes to the relay's `Inbox`, given by whoever builds the relay
+(`requests.hub_inbox`), so this module stays below the domains it feeds.
 
 It runs as `loket sync run` or as a thread of `loket server` (LOKET_HUB_CREDENTIALS set),
 never in a request's path: the office writes only the outbox row, and a dead link costs
@@ -29,6 +32,7 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from sqlalchemy.orm import Session
 
 from loket_protocol import events, subjects
 from office_server.config import Settings
@@ -45,6 +49,23 @@ CLOSE_TIMEOUT_SECONDS = 5.0
 LINK_ERRORS = looping.LINK_ERRORS
 
 
+class Inbox:
+    """What the relay hands to the domains above it; this base files nothing (a relay
+    without an inbox leaves sealed requests at the hub for one that has)."""
+
+    def connected(self, session: Session) -> None:
+        """Once per process, at the first connection: what the hub must have."""
+
+    def receive(self, session: Session, event: events.Event, *, kode_desa: str) -> str | None:
+        """Handles one message to village `kode_desa` in the caller's transaction; None:
+        not handled here."""
+        return None
+
+    def malformed(self, session: Session, *, message_id: str, subject: str, raw: bytes) -> bool:
+        """A message off the schema; True if it was recorded (and may be acknowledged)."""
+        return False
+
+
 @dataclass
 class RelayCounts:
     """What this relay did since it started (for tests, benchmarks and the log)."""
@@ -55,6 +76,8 @@ class RelayCounts:
     rounds_failed: int = 0
     connected: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    # What the inbox did with messages: "filed", "refused", "duplicate", ...
+    inbox: dict[str, int] = field(default_factory=dict)
 
 
 async def _quiet(_error: Exception) -> None:
@@ -71,19 +94,29 @@ class Relay:
         *,
         batch: int = 200,
         retry_max_seconds: float = 30.0,
+        inbox: Inbox | None = None,
     ) -> None:
         self.db = db
         self.creds = creds
         self.batch = batch
         self.retry_max_seconds = retry_max_seconds
         self.counts = RelayCounts()
+        self.inbox = inbox or Inbox()
+        self.wake = looping.Wake()
+        self._told_hub = False
 
     @classmethod
-    def from_settings(cls, db: Database, settings: Settings) -> Relay:
+    def from_settings(
+        cls, db: Database, settings: Settings, *, inbox: Inbox | None = None
+    ) -> Relay:
         assert settings.hub_credentials is not None
         creds = HubCredentials.load(settings.hub_credentials, url=settings.hub_url)
         return cls(
-            db, creds, batch=settings.sync_batch, retry_max_seconds=settings.sync_retry_max_seconds
+            db,
+            creds,
+            batch=settings.sync_batch,
+            retry_max_seconds=settings.sync_retry_max_seconds,
+            inbox=inbox,
         )
 
     async def connect(self) -> Client:
@@ -144,6 +177,9 @@ class Relay:
             try:
                 event = events.decode(message.data)
             except events.BadEvent:
+                if self._malformed(message):
+                    await message.ack()
+                    continue
                 log.warning("a message from the hub is off the schema; dropped")
                 await message.term()
                 continue
@@ -152,7 +188,16 @@ class Relay:
                 await message.nak(delay=3600)
                 continue
             with self.db.unit_of_work() as session:
-                outbox.store_announcement(session, event)
+                if isinstance(event.data, events.Announcement):
+                    outbox.store_announcement(session, event)
+                    outcome: str | None = "announcement"
+                else:
+                    outcome = self.inbox.receive(session, event, kode_desa=self.creds.kode_desa)
+            if outcome is None:
+                # No one here handles it (a relay built without its inbox): later.
+                await message.nak(delay=60)
+                continue
+            self.counts.inbox[outcome] = self.counts.inbox.get(outcome, 0) + 1
             await message.ack()
             applied += 1
         self.counts.received += applied
@@ -168,12 +213,24 @@ class Relay:
             retry_max_seconds=self.retry_max_seconds,
             failed=self._failed,
             what="hub",
+            wake=self.wake,
         )
+
+    def _malformed(self, message: Any) -> bool:
+        try:
+            message_id = f"seq:{message.metadata.sequence.stream}"
+        except (AttributeError, ValueError):
+            return False
+        with self.db.unit_of_work() as session:
+            return self.inbox.malformed(
+                session, message_id=message_id, subject=message.subject, raw=message.data
+            )
 
     def _failed(self, exc: BaseException) -> None:
         name = type(exc).__name__
         self.counts.rounds_failed += 1
         self.counts.errors[name] = self.counts.errors.get(name, 0) + 1
+        self.wake.fail_all()
 
     async def _session(self, stop: asyncio.Event) -> None:
         nc = await self.connect()
@@ -183,12 +240,19 @@ class Relay:
             sub = await js.pull_subscribe_bind(
                 subjects.village_consumer(self.creds.kode_desa), stream=subjects.DOWN_STREAM
             )
+            if not self._told_hub:
+                # Before the first push: the key and the forms go up with the rest.
+                with self.db.unit_of_work() as session:
+                    self.inbox.connected(session)
+                self._told_hub = True
             while not stop.is_set():
                 if nc.is_closed:
                     raise nats.errors.ConnectionClosedError
+                asked = self.wake.begin()
                 await self.push(js)
                 # Also the idle pause: the fetch waits up to PULL_WAIT_SECONDS for messages.
                 await self.pull(sub)
+                self.wake.answer(asked, ok=True)
         finally:
             # Bounded: closing a TLS connection whose peer vanished can wait forever for
             # a close_notify that never comes.
@@ -196,6 +260,25 @@ class Relay:
                 await asyncio.wait_for(nc.close(), timeout=CLOSE_TIMEOUT_SECONDS)
 
 
-def start_in_thread(db: Database, settings: Settings) -> threading.Event:
+# The relay running in this process (`loket server`'s thread), for an operator's
+# "pull now"; None under `loket sync run` in a process of its own, or with no hub.
+RUNNING: Relay | None = None
+
+
+def start_in_thread(
+    db: Database, settings: Settings, *, inbox: Inbox | None = None
+) -> threading.Event:
     """The relay in a daemon thread with its own event loop; set the event to stop it."""
-    return looping.start_in_thread("sync-relay", Relay.from_settings(db, settings).run)
+    global RUNNING
+    relay = Relay.from_settings(db, settings, inbox=inbox)
+    RUNNING = relay
+    return looping.start_in_thread("sync-relay", relay.run)
+
+
+def pull_now(timeout: float) -> bool | None:
+    """Asks this process's relay for a round now and waits for it: True when it went
+    through, False when the link is down, None when no relay runs here or it took longer."""
+    relay = RUNNING
+    if relay is None:
+        return None
+    return relay.wake.wait(relay.wake.ask(), timeout)

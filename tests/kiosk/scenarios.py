@@ -378,6 +378,28 @@ def no_camera(p: Any) -> Any:
     p.check("usb scanner works without camera", _scan_outcome(p) == "in_progress")
 
 
+def hub_not_arrived(p: Any) -> Any:
+    """A request filed from home whose QR reaches the kiosk before the request reaches the
+    village (the link is down): a clear screen, not "not found"."""
+    q = p.params
+    yield p.until(lambda: p.app.village, what="village name")
+    yield p.tap(p.ids("home").status)
+    yield p.screen_is("scan")
+    yield p.drawn()
+    shown = _result_shown(p, "not_arrived")
+    p.usb_scan(q["hub_qr"])
+    yield shown
+    yield p.drawn()
+    p.shot("hub-not-arrived")
+    res = p.app.screen("result")
+    p.check(
+        "not arrived says so",
+        res.headline == "Permohonan Anda belum sampai di kantor desa. Silakan ke loket.",
+        res.headline,
+    )
+    p.check("a waiting tone, no print button", res.tone == "wait" and not res.can_print)
+
+
 def paper_runs_out(p: Any) -> Any:
     """The roll ends in the middle of the letter: failure screen, letter stays ready."""
     q = p.params

@@ -335,6 +335,27 @@ def test_server_outage_then_recovery(
     assert len(pdfs_in(a4)) == 1
 
 
+def test_a_hub_request_not_arrived_yet_gets_its_own_screen(
+    display: str, server: RunningServer, tmp_path: Path, receipt_url: str
+) -> None:
+    from loket_protocol.qr import pickup_payload
+
+    hub_qr = pickup_payload(
+        "HTTPS://KABUPATEN.TEST/DS-2004", "H7M2QX9P", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    )
+    result = run_kiosk(
+        "hub_not_arrived",
+        display=display,
+        server=server,
+        tmp_path=tmp_path,
+        a4=f"folder://{tmp_path / 'a4'}",
+        receipt=receipt_url,
+        camera="none",
+        params={"hub_qr": hub_qr},
+    )
+    assert (ARTIFACTS / "hub_not_arrived" / "00-hub-not-arrived.png").exists(), result
+
+
 def test_no_camera_usb_scanner_still_works(
     display: str, server: RunningServer, tmp_path: Path, receipt_url: str
 ) -> None:

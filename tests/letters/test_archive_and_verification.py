@@ -138,6 +138,46 @@ def test_backup_restore_round_trip_sqlite(sqlite_db: Database, tmp_path: Path) -
         restore_backup(restored, backup_file)  # never over existing data
 
 
+def test_the_keys_of_sealed_requests_travel_with_the_backup(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Both keys, the old one too: a request sealed before a rotation still opens."""
+    import os
+    import stat
+    import uuid
+
+    from loket_protocol import sealed
+    from office_server.sync import sealed_keys
+
+    data_dir = sqlite_db.settings.data_dir
+    with sqlite_db.session() as session:
+        sealed_keys.ensure(session, data_dir)
+        old = sealed_keys.current(data_dir)
+        assert old is not None
+        sealed_keys.rotate(session, data_dir)
+        session.commit()
+    rid = uuid.uuid4()
+    box = sealed.seal(
+        {"request_id": str(rid)},
+        public_key_b64=sealed.public_key_text(old[1]),
+        kode_desa="DS-2004",
+        request_id=rid,
+    )
+    manifest = create_backup(sqlite_db.settings, tmp_path / "b.zip")
+    assert sum(e["path"].startswith("keys/sealed-requests/") for e in manifest["keys"]) == 2
+
+    restored = Settings(data_dir=tmp_path / "restored")
+    restore_backup(restored, tmp_path / "b.zip")
+    assert sealed_keys.kids(restored.data_dir) == sealed_keys.kids(data_dir)
+    key = sealed_keys.private_key(restored.data_dir, old[0])
+    assert sealed.open_box(box, key, kode_desa="DS-2004", request_id=rid) == {
+        "request_id": str(rid)
+    }
+    folder = sealed_keys.key_folder(restored.data_dir)
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    assert all(stat.S_IMODE(os.stat(p).st_mode) == 0o600 for p in folder.iterdir())
+
+
 def test_corrupt_backup_is_refused(sqlite_db: Database, tmp_path: Path) -> None:
     issue_letters(sqlite_db, 1)
     good = tmp_path / "good.zip"

@@ -81,8 +81,11 @@ def test_profile_and_catalog_changes_go_up_as_public_text(village_db: Database) 
             form_schema=lt.form_schema,
         )
     kinds = _kinds(village_db)
-    assert [k for k, _ in kinds] == ["profile.changed", "catalog.changed"]
+    assert [k for k, _ in kinds] == ["profile.changed", "catalog.changed", "catalog.form"]
     assert kinds[0][1]["name"] == "Sukamaju Baru"
+    form = kinds[2][1]
+    assert form["code"] == "domisili" and form["title"] == "Surat Keterangan Domisili"
+    assert [f["name"] for f in form["fields"]] == [f["name"] for f in lt.form_schema]
     entries = kinds[1][1]["letter_types"]
     assert isinstance(entries, list)
     assert {"code": "domisili", "name": "Surat Keterangan Domisili", "active": True} in entries
@@ -154,3 +157,59 @@ def test_sync_status_tells_depth_last_acknowledged_and_lag(village_db: Database)
     assert "Outbox depth:        1 events waiting" in shown
     assert f"Last acknowledged:   {first.event_id} at" in shown
     assert "Sent (acknowledged): 1" in shown
+
+
+def _save_schema(session: object, lt: object, schema: list[dict[str, object]]) -> None:
+    letter_types.update(
+        session,  # type: ignore[arg-type]
+        code=lt.code,  # type: ignore[attr-defined]
+        title=lt.title,  # type: ignore[attr-defined]
+        description=lt.description,  # type: ignore[attr-defined]
+        classification_code=lt.classification_code,  # type: ignore[attr-defined]
+        required_documents=lt.required_documents,  # type: ignore[attr-defined]
+        self_service=lt.self_service,  # type: ignore[attr-defined]
+        active=lt.active,  # type: ignore[attr-defined]
+        template_name=lt.template_name,  # type: ignore[attr-defined]
+        body_template=lt.body_template,  # type: ignore[attr-defined]
+        form_schema=schema,
+    )
+
+
+def test_a_help_text_with_a_phone_number_is_left_out_of_the_form_event(
+    village_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The admin's schema is saved; the event goes up without that help text, and the
+    warning names the field, never the text."""
+    with village_db.unit_of_work() as session:
+        lt = letter_types.get_any(session, code="domisili")
+        schema = [dict(f) for f in lt.form_schema]
+        schema[0]["help"] = "Tanya ke 081234567890 bila ragu"
+        _save_schema(session, lt, schema)
+    with village_db.unit_of_work(write=False) as session:
+        assert (
+            letter_types.get_any(session, code="domisili")
+            .form_schema[0]["help"]
+            .startswith("Tanya")
+        )
+    form = next(d for k, d in _kinds(village_db) if k == "catalog.form")
+    fields = form["fields"]
+    assert isinstance(fields, list) and len(fields) == len(schema)
+    assert "help" not in fields[0] or fields[0]["help"] is None
+    assert "081234567890" not in repr(_kinds(village_db))
+    assert "081234567890" not in caplog.text
+    assert f"field {schema[0]['name']}" in caplog.text
+
+
+def test_every_letter_type_form_goes_up_once_for_a_village_joining_later(
+    village_db: Database,
+) -> None:
+    from office_server.letter_types import published
+
+    with village_db.unit_of_work() as session:
+        total = len(letter_types.catalog(session, include_inactive=True))
+        assert published.record_missing(session) == total
+        assert published.record_missing(session) == 0
+    forms = [d for k, d in _kinds(village_db) if k == "catalog.form"]
+    assert len(forms) == total
+    for data in forms:
+        assert events.data_from_dict("catalog.form", data)
