@@ -51,9 +51,8 @@ FORM = events.LetterTypeForm(
 
 
 @contextmanager
-def hub_over_tls(folder: Path, **env: str) -> Iterator[tuple[Hub, ec.EllipticCurvePrivateKey]]:
-    """A running hub whose web speaks HTTPS for HOST (and 127.0.0.1), one village
-    registered with its public key and the domisili form."""
+def bare_hub_over_tls(folder: Path, **env: str) -> Iterator[Hub]:
+    """A running hub whose web speaks HTTPS for HOST (and 127.0.0.1), no village yet."""
     ca, cert, key = ensure_tls(folder / "web-tls", [HOST, "127.0.0.1"])
     with running_hub(folder / "hub") as hub:
         hub.web_ca = ca
@@ -63,6 +62,14 @@ def hub_over_tls(folder: Path, **env: str) -> Iterator[tuple[Hub, ec.EllipticCur
             "LOKET_REGENCY_PUBLIC_WEB_URL": f"https://{HOST}:{hub.http_port}",
             **env,
         }
+        yield hub
+
+
+@contextmanager
+def hub_over_tls(folder: Path, **env: str) -> Iterator[tuple[Hub, ec.EllipticCurvePrivateKey]]:
+    """A running hub over HTTPS with one village registered with its public key (the
+    private key stays with the test, as at the village) and the domisili form."""
+    with bare_hub_over_tls(folder, **env) as hub:
         village_key = sealed.new_private_key()
         out = folder / f"credentials-{KODE}.json"
         hub.hub_cli(
@@ -91,6 +98,25 @@ def hub_over_tls(folder: Path, **env: str) -> Iterator[tuple[Hub, ec.EllipticCur
         finally:
             db.dispose()
         yield hub, village_key
+
+
+def launch_phone_browser(browser: Any, hub: Hub) -> Any:
+    """A Chromium of its own (from the session's Playwright): the hub's name resolves to
+    127.0.0.1 and its certificate (signed by the test's CA) is accepted by its key, as a
+    trusted one would be."""
+    from tests.support.fixtures import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.waiting import HANG_GUARD_MS
+
+    assert hub.web_ca is not None
+    return browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
+            f"--ignore-certificate-errors-spki-list={spki_hash(hub.web_ca.parent / 'server.pem')}",
+        ],
+        timeout=HANG_GUARD_MS,
+    )
 
 
 def spki_hash(cert_pem: Path) -> str:

@@ -27,13 +27,12 @@ from tests.hub.home import (
     KODE,
     feed,
     hub_over_tls,
+    launch_phone_browser,
     open_request,
     sealed_requests,
-    spki_hash,
     stream_bytes,
 )
 from tests.support import databases, factories
-from tests.support.fixtures import CHROMIUM, CHROMIUM_ARGS
 from tests.support.waiting import HANG_GUARD_MS
 from tests.sync.harness import Hub
 
@@ -62,20 +61,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, Any]
 
 @pytest.fixture(scope="module")
 def phone_browser(served: tuple[Hub, Any], browser: Any) -> Iterator[Any]:
-    """A Chromium of its own: the hub's name resolves to 127.0.0.1 and its certificate
-    (signed by the test's CA) is accepted by its key, as a trusted one would be."""
-    hub, _ = served
-    cert = hub.web_ca.parent / "server.pem" if hub.web_ca else None
-    assert cert is not None
-    chromium = browser.browser_type.launch(
-        executable_path=CHROMIUM,
-        args=[
-            *CHROMIUM_ARGS,
-            f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
-            f"--ignore-certificate-errors-spki-list={spki_hash(cert)}",
-        ],
-        timeout=HANG_GUARD_MS,
-    )
+    chromium = launch_phone_browser(browser, served[0])
     try:
         yield chromium
     finally:
