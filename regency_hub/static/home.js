@@ -166,6 +166,7 @@
       try {
         var st = await post("/api/status", { code: code, secret_hash: await sha256(secret) });
         fix = { rid: st.request_id, secret: secret };
+        document.getElementById("send").textContent = "Kirim perbaikan";
         if (kept) fill(kept.values);
         note.textContent = "Perbaiki isian berikut lalu kirim lagi: " + st.problems.map(function (p) { return p.message; }).join(" ");
         note.hidden = false;
