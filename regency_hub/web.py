@@ -7,9 +7,10 @@ Every page reads through `dashboard.py`; logins and sessions are `staff.py`'s.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -164,7 +165,20 @@ def create_app(
     settings: HubSettings | None = None,
 ) -> FastAPI:
     settings = settings or HubSettings()
-    app = FastAPI(title="Loket Desa regency hub", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        # The status lookups' connections belong to this event loop: closed on it.
+        await db.reader.dispose()
+
+    app = FastAPI(
+        title="Loket Desa regency hub",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
     app.add_middleware(_PageHeaders)
     # Ours, then what the residents' pages share with the office (resident_web).
     app.mount(

@@ -92,11 +92,15 @@ def test_a_refusal_reopens_the_filing_with_words_only(hub_db: HubDatabase, villa
     with hub_db.unit_of_work() as session:
         place = residents.find_village(session, KODE)
     assert place is not None
-    found = asyncio.run(
-        residents.status(
-            hub_db, place, residents.StatusQuery(code="HABCDEFG", secret_hash="a" * 64)
-        )
-    )
+
+    async def lookup() -> residents.Answer | None:
+        try:
+            query = residents.StatusQuery(code="HABCDEFG", secret_hash="a" * 64)
+            return await residents.status(hub_db, place, query)
+        finally:
+            await hub_db.reader.dispose()  # its connections belong to this loop
+
+    found = asyncio.run(lookup())
     assert found is not None
     assert found.status == "needs_correction"
     assert found.problems == [{"field": "applicant_nik", "message": "NIK tidak terdaftar."}]
