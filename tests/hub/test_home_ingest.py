@@ -4,7 +4,6 @@ newest is sealed to, older ones stay), refusals (words only, on the hub's filing
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +15,7 @@ from regency_hub import residents, villages
 from regency_hub.database import HubDatabase
 from regency_hub.models import HubFiling, VillageKey
 from tests.hub.events import ingest, message
+from tests.sync.harness import run_async
 
 pytestmark = pytest.mark.postgres
 
@@ -100,7 +100,7 @@ def test_a_refusal_reopens_the_filing_with_words_only(hub_db: HubDatabase, villa
         finally:
             await hub_db.reader.dispose()  # its connections belong to this loop
 
-    found = asyncio.run(lookup())
+    found = run_async(lookup)  # the browser tests' Playwright keeps a loop in this thread
     assert found is not None
     assert found.status == "needs_correction"
     assert found.problems == [{"field": "applicant_nik", "message": "NIK tidak terdaftar."}]
