@@ -212,6 +212,7 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("hub_dashboard.py", ["--events", "20000000", "--runs", "30"], hub_dashboard_figures),
     ("archive_rpo.py", ["--trials", "10"], archive_rpo_figures),
     ("hub_residents.py", ["--seconds", "5", "--seals", "30"], hub_residents_figures),
+    ("sealed_intake.py", ["--requests", "500"], install_figures),
 ]
 
 QUICK = {
@@ -226,6 +227,7 @@ QUICK = {
     "hub_dashboard.py": ["--events", "200000", "--runs", "10"],
     "archive_rpo.py": ["--trials", "2", "--seconds", "3"],
     "hub_residents.py": ["--seconds", "2", "--seals", "5"],
+    "sealed_intake.py": ["--requests", "50"],
 }
 
 

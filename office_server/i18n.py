@@ -230,6 +230,17 @@ EN: dict[str, str] = {
     # counter entry, receipt, agenda, signature images (issue 14)
     "Permohonan di loket": "Counter requests",
     "Permohonan baru di loket": "New counter request",
+    # pulling a request filed from home (requests/hub_pages.py)
+    "Tarik dari kabupaten": "Pull from the regency",
+    "Untuk warga yang mengajukan dari rumah: ketik kode permohonan yang ditunjukkan warga (diawali huruf H). Server langsung meminta kiriman terbaru dari kabupaten.": "For residents who filed from home: type the request code the resident shows (it begins with H). The server asks the regency for what it holds right away.",
+    "Contoh": "Example",
+    "Tarik sekarang": "Pull now",
+    "Permohonan dari rumah yang tidak dapat diterima": "Requests from home that could not be accepted",
+    "Diterima": "Received",
+    "Masalah": "Problems",
+    "Server ini tidak tersambung ke kabupaten (hub belum diatur). Layani warga di loket dengan permohonan baru.": "This server is not linked to the regency (no hub configured). Serve the resident at the counter with a new request.",
+    "Sambungan ke kabupaten sedang terputus. Permohonan warga tetap tersimpan di kabupaten dan akan masuk begitu sambungan pulih; sementara itu layani warga di loket.": "The link to the regency is down. The resident's request is kept at the regency and arrives as soon as the link is back; meanwhile serve the resident at the counter.",
+    "Kabupaten belum menjawab. Coba tarik sekali lagi sebentar lagi.": "The regency has not answered yet. Try pulling again in a moment.",
     "Untuk warga yang datang langsung. Semua jenis surat, juga yang hanya dilayani di loket.": "For residents who come in person. Every letter type, counter-only ones too.",
     "hanya di loket": "counter only",
     "Ajukan dan cetak tanda terima": "File and print the receipt",

@@ -39,7 +39,7 @@ from office_server.queue import api as queue_api
 from office_server.queue import pages as queue_pages
 from office_server.ratelimit import Clock, Limits
 from office_server.requests import api as requests_api
-from office_server.requests import counter_pages
+from office_server.requests import counter_pages, hub_pages
 from office_server.requests import operator_pages as request_desk_pages
 from office_server.requests import pages as requests_pages
 from office_server.residents import pages as residents_pages
@@ -66,6 +66,7 @@ PAGE_ROUTERS = (
     requests_pages.router,
     request_desk_pages.router,
     counter_pages.router,
+    hub_pages.router,
     letters_pages.router,
     operators_pages.router,
     operators_pages.admin_router,

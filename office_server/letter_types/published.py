@@ -25,6 +25,8 @@ from office_server.sync.models import OutboxEvent
 
 log = logging.getLogger("loket.sync")
 _SHORT_TEXT: TypeAdapter[str] = TypeAdapter(events.ShortText)
+# The envelope around `data`: version, id, kind, the longest village code, time.
+_ENVELOPE_ROOM = 200
 
 
 def _field(lt_code: str, spec: dict[str, Any]) -> events.FormField | None:
@@ -80,8 +82,21 @@ def form_of(lt: LetterType) -> events.LetterTypeForm | None:
     return None
 
 
+def _fits(form: events.LetterTypeForm) -> bool:
+    """Whether the event stays under the envelope's limit (the relay cannot send more)."""
+    return len(form.model_dump_json().encode()) + _ENVELOPE_ROOM <= events.MAX_EVENT_BYTES
+
+
 def record(session: Session, lt: LetterType) -> bool:
     form = form_of(lt)
+    if form is not None and not _fits(form):
+        # Sixty fields with long help texts: the help texts stay home, the form goes up.
+        log.warning("catalog.form %s: help texts left out to fit the event", lt.code)
+        form = form.model_copy(
+            update={"fields": [f.model_copy(update={"help": None}) for f in form.fields]}
+        )
+        if not _fits(form):
+            form = None
     if form is None:
         log.warning("catalog.form %s not sent to the regency: refused by the schema", lt.code)
         return False

@@ -16,7 +16,9 @@ from office_server.sync.relay import Inbox
 
 def prepare(session: Session, data_dir: Path) -> None:
     """The village's sealing key (made on first need) and every letter type's form, in
-    the outbox if not there yet: at migrate, server start and the relay's first link."""
+    the outbox if not there yet: at `loket migrate`, `init`, `seed-demo` and server start.
+    The outbox fills whether or not a hub exists, so the relay sends them whenever the
+    village first links, however much later."""
     sealed_keys.ensure(session, data_dir)
     published.record_missing(session)
 
@@ -24,9 +26,6 @@ def prepare(session: Session, data_dir: Path) -> None:
 class HubInbox(Inbox):
     def __init__(self, *, data_dir: Path) -> None:
         self.data_dir = data_dir
-
-    def connected(self, session: Session) -> None:
-        prepare(session, self.data_dir)
 
     def receive(self, session: Session, event: events.Event, *, kode_desa: str) -> str | None:
         if isinstance(event.data, events.SealedRequest):

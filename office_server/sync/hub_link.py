@@ -60,6 +60,10 @@ class HubCredentials:
             "tls": self.tls_context(),
             "inbox_prefix": subjects.inbox_prefix(self.kode_desa),
             "allow_reconnect": False,
+            # nats-py retries even the first connection (60 times, 2 s apart, by default):
+            # a refused port would hold a round (and an operator's "pull now") for minutes.
+            # Two tries, then the relay's own loop decides when to try again.
+            "max_reconnect_attempts": 1,
             "connect_timeout": 10,
             "ping_interval": 20,
             "max_outstanding_pings": 3,

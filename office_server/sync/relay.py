@@ -53,9 +53,6 @@ class Inbox:
     """What the relay hands to the domains above it; this base files nothing (a relay
     without an inbox leaves sealed requests at the hub for one that has)."""
 
-    def connected(self, session: Session) -> None:
-        """Once per process, at the first connection: what the hub must have."""
-
     def receive(self, session: Session, event: events.Event, *, kode_desa: str) -> str | None:
         """Handles one message to village `kode_desa` in the caller's transaction; None:
         not handled here."""
@@ -103,7 +100,6 @@ class Relay:
         self.counts = RelayCounts()
         self.inbox = inbox or Inbox()
         self.wake = looping.Wake()
-        self._told_hub = False
 
     @classmethod
     def from_settings(
@@ -187,12 +183,20 @@ class Relay:
                 # A newer kind or version: keep it at the hub for an upgraded village.
                 await message.nak(delay=3600)
                 continue
-            with self.db.unit_of_work() as session:
-                if isinstance(event.data, events.Announcement):
-                    outbox.store_announcement(session, event)
-                    outcome: str | None = "announcement"
-                else:
-                    outcome = self.inbox.receive(session, event, kode_desa=self.creds.kode_desa)
+            try:
+                with self.db.unit_of_work() as session:
+                    if isinstance(event.data, events.Announcement):
+                        outbox.store_announcement(session, event)
+                        outcome: str | None = "announcement"
+                    else:
+                        outcome = self.inbox.receive(session, event, kode_desa=self.creds.kode_desa)
+            except Exception as exc:  # one message must not stop the relay
+                # Rolled back; it comes again later. The type only: a message may quote data.
+                log.error(
+                    "a %s from the hub could not be stored: %s", event.kind, type(exc).__name__
+                )
+                await message.nak(delay=60)
+                continue
             if outcome is None:
                 # No one here handles it (a relay built without its inbox): later.
                 await message.nak(delay=60)
@@ -240,11 +244,6 @@ class Relay:
             sub = await js.pull_subscribe_bind(
                 subjects.village_consumer(self.creds.kode_desa), stream=subjects.DOWN_STREAM
             )
-            if not self._told_hub:
-                # Before the first push: the key and the forms go up with the rest.
-                with self.db.unit_of_work() as session:
-                    self.inbox.connected(session)
-                self._told_hub = True
             while not stop.is_set():
                 if nc.is_closed:
                     raise nats.errors.ConnectionClosedError

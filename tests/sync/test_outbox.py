@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,26 @@ def test_every_letter_type_form_goes_up_once_for_a_village_joining_later(
     assert len(forms) == total
     for data in forms:
         assert events.data_from_dict("catalog.form", data)
+
+
+def test_a_form_too_large_for_an_event_goes_up_without_its_help_texts(
+    village_db: Database,
+) -> None:
+    with village_db.unit_of_work() as session:
+        lt = letter_types.get_any(session, code="domisili")
+        schema = [
+            {"name": f"isian_{i}", "label": f"Isian {i}", "help": "Penjelasan panjang. " * 24}
+            for i in range(60)
+        ]
+        _save_schema(session, lt, schema)
+    form = next(d for k, d in _kinds(village_db) if k == "catalog.form")
+    fields = form["fields"]
+    assert isinstance(fields, list) and len(fields) == 60
+    assert all(f.get("help") is None for f in fields)
+    raw = events.encode(
+        event_id=events.new_event_id(),
+        village="36.04.01.2001",
+        at=datetime.now(UTC),
+        data=events.data_from_dict("catalog.form", form),
+    )
+    assert len(raw) <= events.MAX_EVENT_BYTES

@@ -235,3 +235,95 @@ def test_a_request_filed_while_the_village_was_away_three_days_arrives_once(
     assert filed(db) == 1
     log = (settings.data_dir / "relay.log").read_text()
     assert "received 2" in log, log[-500:]
+
+
+def _operator(client: object) -> str:
+    from tests.web.test_admin_pages import login
+
+    return login(client, "operator")  # type: ignore[arg-type]
+
+
+def _pull(client: object, csrf: str, code: str) -> object:
+    return client.post(  # type: ignore[attr-defined]
+        "/operator/tarik", data={"code": code, "csrf_token": csrf}, follow_redirects=False
+    )
+
+
+def test_the_operator_pulls_a_request_by_its_code(
+    hub: Hub, sqlite_template: Path, tmp_path: Path, relay_thread: list[threading.Event]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from office_server.main import create_app
+
+    kode = "36.04.01.2104"
+    credentials = hub.add_village(kode, "Desa Tarik")
+    settings, db = make_village(sqlite_template, tmp_path / "village")
+    with db.unit_of_work() as session:
+        prepare(session, settings.data_dir)
+    public = village_public_key(settings.data_dir)
+    home = HomeRequest(kode)
+    app_settings = Settings(
+        data_dir=settings.data_dir, hub_credentials=credentials, sign_letters=False
+    )
+    start_village_relay(settings, db, credentials, relay_thread)
+    # Linked: its first rounds went through (just after add-village the hub's account
+    # reload may still refuse one; the operator would then read "terputus").
+    wait_until(lambda: outbox_counts(db) == (outbox_counts(db)[0], 0), "the outbox sent")
+    with TestClient(create_app(app_settings, db)) as client:
+        csrf = _operator(client)
+        assert "Tarik dari kabupaten" in client.get("/operator").text
+        # Nothing at the hub under that code (yet): said so, after a round that went through.
+        answer = _pull(client, csrf, home.code.lower())
+        assert answer.status_code == 200  # type: ignore[attr-defined]
+        assert "tidak menyimpan permohonan dengan kode" in answer.text  # type: ignore[attr-defined]
+        publish_down(hub, kode, (str(uuid.uuid4()), home.event(public).encode()))
+        answer = _pull(client, csrf, home.code)
+        wait_until(lambda: filed(db, home.code), "the request")
+        with db.unit_of_work(write=False) as session:
+            rid = session.scalar(
+                select(LetterRequest.id).where(LetterRequest.public_code == home.code)
+            )
+        if answer.status_code == 200:  # type: ignore[attr-defined]
+            # The relay's own round took it between the publish and the ask: ask again.
+            answer = _pull(client, csrf, home.code)
+        assert answer.status_code == 303  # type: ignore[attr-defined]
+        assert answer.headers["location"] == f"/operator/permohonan/{rid}"  # type: ignore[attr-defined]
+        # A village code is not the hub's.
+        assert "diawali huruf H" in _pull(client, csrf, "K7M2QX9P").text  # type: ignore[attr-defined]
+
+
+def test_the_operator_pull_says_when_the_link_is_down(
+    hub: Hub, sqlite_template: Path, tmp_path: Path, relay_thread: list[threading.Event]
+) -> None:
+    import socket
+
+    from fastapi.testclient import TestClient
+
+    from office_server.main import create_app
+
+    kode = "36.04.01.2105"
+    credentials = hub.add_village(kode, "Desa Putus")
+    settings, db = make_village(sqlite_template, tmp_path / "village")
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = f"tls://127.0.0.1:{closed.getsockname()[1]}"  # nobody listens there
+    app_settings = Settings(
+        data_dir=settings.data_dir,
+        hub_credentials=credentials,
+        hub_url=dead,
+        sign_letters=False,
+        # A long pause between tries: the operator's ask must not wait for it.
+        sync_retry_max_seconds=600,
+    )
+    stops = relay_thread
+    stops.append(
+        relay_module.start_in_thread(db, app_settings, inbox=HubInbox(data_dir=settings.data_dir))
+    )
+    running = relay_module.RUNNING
+    assert running is not None
+    wait_until(lambda: running.counts.rounds_failed >= 3, "the relay to fail a few rounds")
+    with TestClient(create_app(app_settings, db)) as client:
+        csrf = _operator(client)
+        answer = _pull(client, csrf, HomeRequest(kode).code)
+        assert "Sambungan ke kabupaten sedang terputus" in answer.text  # type: ignore[attr-defined]

@@ -37,6 +37,7 @@ OPERATOR_PAGES = (
     "/operator/loket",
     "/operator/loket/kelahiran",
     "/operator/loket/pindah",
+    "/operator/tarik",
     "/admin",
     "/admin/desa",
     "/admin/pengumuman",
