@@ -7,7 +7,6 @@ from contextlib import contextmanager
 
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -29,10 +28,6 @@ class HubDatabase:
             raise ValueError("the regency hub runs on PostgreSQL (LOKET_REGENCY_DATABASE_URL)")
         self.url = url
         self.engine: Engine = create_engine(url, pool_pre_ping=True, pool_size=5)
-        # The residents' status lookups: one short read each, many a second, awaited on
-        # the event loop (no thread per lookup). No ping before each (a second round
-        # trip); a connection the server dropped fails one lookup (503, "coba lagi").
-        self.reader: AsyncEngine = create_async_engine(url, pool_size=10, pool_recycle=600)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -49,6 +44,3 @@ class HubDatabase:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        # The async pool's connections belong to the loop that made them; at exit they
-        # are simply closed with the process (sync_engine.dispose drops them).
-        self.reader.sync_engine.dispose()

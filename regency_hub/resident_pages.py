@@ -14,17 +14,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 import resident_web
 from loket_protocol import events
 from regency_hub import residents
 from regency_hub.database import HubDatabase
+from regency_hub.lookups import StatusReader
 from regency_hub.ratelimit import ResidentLimits
 
 HERE = Path(__file__).parent
@@ -82,6 +83,7 @@ def install(
     public_url: str,
     limits: ResidentLimits,
     publish: residents.Publisher | None,
+    reader: StatusReader,
 ) -> None:
     """The residents' routes on the hub's app (after its own: `/{kode}` matches last)."""
     templates = Jinja2Templates(directory=[HERE / "templates", resident_web.TEMPLATES_DIR])
@@ -215,8 +217,8 @@ def install(
             return _error(404, NO_MATCH)
 
         try:
-            answer = await residents.status(db, place, query)
-        except OperationalError:
+            answer = await residents.status(reader, place, query)
+        except (psycopg.OperationalError, OSError):
             return _error(503, "Status belum dapat dibaca. Coba lagi sebentar lagi.")
         if answer is None:
             return _error(404, NO_MATCH)

@@ -22,13 +22,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loket_protocol import events, subjects
 from loket_protocol.qr import HUB_CODE_PREFIX
 from regency_hub.database import HubDatabase
+from regency_hub.lookups import StatusReader
 from regency_hub.models import (
     HubFiling,
     RequestState,
@@ -279,45 +280,37 @@ def _state(session: Session, row: HubFiling) -> tuple[str, list[dict[str, str]]]
     return (status or "sent"), []
 
 
-# One statement per lookup, in Core (no ORM session): the status API is the hot path.
-_STATUS_QUERY = (
-    select(
-        HubFiling.request_id,
-        HubFiling.code,
-        HubFiling.letter_type,
-        HubFiling.secret_hash,
-        HubFiling.refused_at,
-        HubFiling.problems,
-        RequestState.status,
-    )
-    .outerjoin(
-        RequestState,
-        (RequestState.village_id == HubFiling.village_id) & (RequestState.code == HubFiling.code),
-    )
-    .where(HubFiling.village_id == bindparam("village_id"), HubFiling.code == bindparam("code"))
+# One statement per lookup (the status API is the hot path): the filing and what the
+# village reported of it.
+_STATUS_SQL = (
+    "SELECT f.request_id, f.code, f.letter_type, f.secret_hash, f.refused_at, f.problems, "
+    "r.status FROM hub_filings f LEFT JOIN request_states r "
+    "ON r.village_id = f.village_id AND r.code = f.code "
+    "WHERE f.village_id = %(village_id)s AND f.code = %(code)s"
 )
 
 
-async def status(db: HubDatabase, place: Place, query: StatusQuery) -> Answer | None:
+async def status(reader: StatusReader, place: Place, query: StatusQuery) -> Answer | None:
     """The request's state for the holder of its secret; None for a wrong code or secret
     alike (no answer tells which codes exist)."""
-    async with db.reader.connect() as conn:
-        found = await conn.execute(_STATUS_QUERY, {"village_id": place.id, "code": query.code})
-        row = found.first()
-    if row is None or not hmac.compare_digest(row.secret_hash, query.secret_hash):
+    row = await reader.one(_STATUS_SQL, {"village_id": place.id, "code": query.code})
+    if row is None:
         return None
-    state, problems = (
-        ("needs_correction", list(row.problems))
-        if row.refused_at is not None
-        else (row.status or "sent", [])
+    request_id, code, letter_type, secret_hash, refused_at, problems, village_status = row
+    if not hmac.compare_digest(secret_hash, query.secret_hash):
+        return None
+    state, said = (
+        ("needs_correction", list(problems))
+        if refused_at is not None
+        else (village_status or "sent", [])
     )
     return Answer(
-        code=row.code,
-        request_id=row.request_id,
-        letter_type=row.letter_type,
+        code=code,
+        request_id=request_id,
+        letter_type=letter_type,
         status=state,
         status_label=STATUS_LABELS.get(state, state),
-        problems=problems,
+        problems=said,
     )
 
 

@@ -28,6 +28,7 @@ from regency_hub import charts, dashboard, resident_pages, staff, villages
 from regency_hub.config import HubSettings
 from regency_hub.database import HubDatabase
 from regency_hub.ingest import IngestCounts
+from regency_hub.lookups import StatusReader
 from regency_hub.models import Event, HubUser, Village
 from regency_hub.ratelimit import Limiter, ResidentLimits
 from regency_hub.residents import Publisher
@@ -165,12 +166,13 @@ def create_app(
     settings: HubSettings | None = None,
 ) -> FastAPI:
     settings = settings or HubSettings()
+    reader = StatusReader(db.url)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         # The status lookups' connections belong to this event loop: closed on it.
-        await db.reader.dispose()
+        await reader.close()
 
     app = FastAPI(
         title="Loket Desa regency hub",
@@ -412,5 +414,6 @@ def create_app(
         public_url=settings.public_web_url,
         limits=resident_limits(settings),
         publish=publish,
+        reader=reader,
     )
     return app

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from loket_protocol import events, sealed
 from regency_hub import residents, villages
 from regency_hub.database import HubDatabase
+from regency_hub.lookups import StatusReader
 from regency_hub.models import HubFiling, VillageKey
 from tests.hub.events import ingest, message
 from tests.sync.harness import run_async
@@ -94,11 +95,12 @@ def test_a_refusal_reopens_the_filing_with_words_only(hub_db: HubDatabase, villa
     assert place is not None
 
     async def lookup() -> residents.Answer | None:
+        reader = StatusReader(hub_db.url)
         try:
             query = residents.StatusQuery(code="HABCDEFG", secret_hash="a" * 64)
-            return await residents.status(hub_db, place, query)
+            return await residents.status(reader, place, query)
         finally:
-            await hub_db.reader.dispose()  # its connections belong to this loop
+            await reader.close()  # its connections belong to this loop
 
     found = run_async(lookup)  # the browser tests' Playwright keeps a loop in this thread
     assert found is not None
