@@ -215,6 +215,13 @@ def archive_rpo_figures(data: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def hub_residents_figures(data: dict[str, Any]) -> list[Figure]:
+    return [
+        fig(f"hub residents: {name} (1 worker, HTTPS)", row["value"], row["unit"], row["baseline"])
+        for name, row in data.items()
+    ]
+
+
 BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("render.py", ["--runs", "30"], render_figures),
     ("signing.py", ["--runs", "30"], signing_figures),
@@ -231,6 +238,7 @@ BENCHMARKS: list[tuple[str, list[str], Callable[[Any], list[Figure]]]] = [
     ("sync_leaf_vs_direct.py", ["--events", "1000"], leaf_vs_direct_figures),
     ("hub_dashboard.py", ["--events", "20000000", "--runs", "30"], hub_dashboard_figures),
     ("archive_rpo.py", ["--trials", "10"], archive_rpo_figures),
+    ("hub_residents.py", ["--seconds", "5", "--seals", "30"], hub_residents_figures),
     ("sealed_intake.py", ["--requests", "500"], install_figures),
 ]
 
@@ -246,6 +254,7 @@ QUICK = {
     "sync_leaf_vs_direct.py": ["--events", "150", "--cut-seconds", "30"],
     "hub_dashboard.py": ["--events", "200000", "--umkm", "10000", "--runs", "10"],
     "archive_rpo.py": ["--trials", "2", "--seconds", "3"],
+    "hub_residents.py": ["--seconds", "2", "--seals", "5"],
     "sealed_intake.py": ["--requests", "50"],
 }
 

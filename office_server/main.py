@@ -128,7 +128,12 @@ def create_app(
         app.include_router(router, responses=ERROR_RESPONSES)
     for router in PAGE_ROUTERS:
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Our files, then the ones the residents' pages share with the hub (resident_web).
+    app.mount(
+        "/static",
+        StaticFiles(directory=STATIC_DIR, packages=[("resident_web", "static")]),
+        name="static",
+    )
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 
+import resident_web
 from office_server import i18n
 from office_server.clock import local_tz
 from office_server.csrf import csrf_token
@@ -25,12 +26,15 @@ HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 TEMPLATES_DIR = HERE / "templates"
 
-templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+# Ours first, then what the residents' pages share with the hub (resident_web).
+templates = Jinja2Templates(directory=[TEMPLATES_DIR, resident_web.TEMPLATES_DIR])
 
 
 @lru_cache
 def static_version(name: str) -> str:
     """A short content hash, so browsers and the service worker cache assets forever."""
+    if resident_web.owns(name):
+        return resident_web.static_version(name)
     return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:10]
 
 

@@ -11,14 +11,17 @@ import os
 import signal
 import sys
 import threading
+import uuid
+from typing import Any
 
 import nats.errors
 import nats.js.errors
 
-from loket_protocol import subjects
+from loket_protocol import events, sealed, subjects
 from regency_hub import natsconf, natsproc, streams, villages
 from regency_hub.config import HubSettings
 from regency_hub.database import HubDatabase
+from regency_hub.ingest import store_key
 
 # How long the web page waits for JetStream's PubAck of an announcement.
 ANNOUNCE_TIMEOUT_SECONDS = 10.0
@@ -52,10 +55,13 @@ def cmd_add_village(args: argparse.Namespace) -> int:
     settings = _settings()
     db = HubDatabase(settings.database_url)
     try:
+        key = _public_key(args.public_key) if args.public_key else None
         with db.unit_of_work() as session:
             village, password = villages.add_village(
                 session, kode_desa=args.kode_desa, name=args.name
             )
+            if key is not None:
+                store_key(session, village.id, key)
         _write_nats_config(settings, db)
         ca_pem = (settings.nats_dir / "tls" / "ca.pem").read_text()
         text = villages.credentials_file(
@@ -76,6 +82,35 @@ def cmd_add_village(args: argparse.Namespace) -> int:
         print(f"Credentials written to {args.out} (shown once; copy it to the village).")
     else:
         print(text)
+    return 0
+
+
+def _public_key(text: str) -> events.VillageKey:
+    """The key as `loket hub-key` prints it at the village (raw P-256 point, base64url)."""
+    text = text.strip()
+    try:
+        sealed.unb64url(text)
+        kid = sealed.key_id(text)
+        key = events.VillageKey(kid=kid, public_key=text)
+        sealed.seal({}, public_key_b64=text, kode_desa="-", request_id=uuid.uuid4())
+    except (ValueError, sealed.SealError) as exc:
+        raise ValueError("--public-key is not a P-256 public key (raw point, base64url)") from exc
+    return key
+
+
+def cmd_village_active(args: argparse.Namespace) -> int:
+    """Opens or closes a village's resident pages at the hub (its sync is unaffected)."""
+    db = HubDatabase(_settings().database_url)
+    try:
+        with db.unit_of_work() as session:
+            found = villages.set_active(session, kode_desa=args.kode_desa, active=not args.off)
+    finally:
+        db.dispose()
+    if not found:
+        print(f"village {args.kode_desa} is not registered", file=sys.stderr)
+        return 1
+    state = "closed" if args.off else "open"
+    print(f"Resident pages of {args.kode_desa}: {state}.")
     return 0
 
 
@@ -185,29 +220,37 @@ def cmd_serve(_: argparse.Namespace) -> int:
             for user in villages.village_users(session):
                 await streams.ensure_village_consumer(js, user.kode_desa)
 
-        def announce(event_id: str, raw: bytes) -> None:
+        def publish(subject: str, event_id: str, raw: bytes) -> None:
             # Called from the web thread; the publish runs on this loop, where nc lives.
+            # Returns once JetStream acknowledged it: the caller's transaction commits after.
             future = asyncio.run_coroutine_threadsafe(
-                js.publish(
-                    subjects.down_subject(None, "regency.announcement"),
-                    raw,
-                    headers=streams.publish_headers(event_id),
-                ),
-                loop,
+                js.publish(subject, raw, headers=streams.publish_headers(event_id)), loop
             )
             try:
                 future.result(timeout=ANNOUNCE_TIMEOUT_SECONDS)
             except Exception as exc:
                 future.cancel()
-                raise RuntimeError(f"announcement not acknowledged: {type(exc).__name__}") from exc
+                raise RuntimeError(f"not acknowledged: {type(exc).__name__}") from exc
 
+        def announce(event_id: str, raw: bytes) -> None:
+            publish(subjects.down_subject(None, "regency.announcement"), event_id, raw)
+
+        tls: dict[str, Any] = {}
+        if settings.web_tls_cert and settings.web_tls_key:
+            tls = {
+                "ssl_certfile": str(settings.web_tls_cert),
+                "ssl_keyfile": str(settings.web_tls_key),
+            }
         web = uvicorn.Server(
             uvicorn.Config(
-                create_app(db, counts, announce=announce),
+                create_app(db, counts, announce=announce, publish=publish, settings=settings),
                 host=settings.http_host,
                 port=settings.http_port,
+                # No access log: paths hold request codes, and the hub keeps no trail of
+                # who asked for what.
                 access_log=False,
                 log_level="warning",
+                **tls,
             )
         )
         # In a thread of its own: uvicorn then leaves the process's signals to us.
@@ -245,7 +288,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kode-desa", required=True)
     p.add_argument("--name", required=True)
     p.add_argument("--out", help="write the credentials to this new file (mode 600)")
+    p.add_argument(
+        "--public-key",
+        help="the village's key for sealed requests (else its first `village.key` event)",
+    )
     p.set_defaults(func=cmd_add_village)
+    p = sub.add_parser(
+        "village-pages", help="open (default) or close a village's resident pages at the hub"
+    )
+    p.add_argument("--kode-desa", required=True)
+    p.add_argument("--off", action="store_true", help="close them (404, as an unknown village)")
+    p.set_defaults(func=cmd_village_active)
     p = sub.add_parser("create-user", help="add a regency staff account")
     p.add_argument("--username", required=True)
     p.add_argument("--full-name", required=True)

@@ -22,6 +22,21 @@ class HubSettings(BaseSettings):
     tls_names: str = "localhost,127.0.0.1"
     http_host: str = "127.0.0.1"
     http_port: int = 8100
+    # The residents' pages are on the internet: HTTPS with this certificate and key (PEM;
+    # the chain first). Without them the web app speaks plain HTTP (behind a TLS proxy).
+    web_tls_cert: Path | None = None
+    web_tls_key: Path | None = None
+    # How residents reach the hub (in their pickup QR): https://<hub name>.
+    public_web_url: str = "https://127.0.0.1:8100"
+    # Rate limits of the residents' side (per minute on average, with a burst).
+    filing_per_ip_per_minute: float = 6.0
+    filing_per_ip_burst: int = 10
+    filing_per_village_per_minute: float = 120.0
+    filing_per_village_burst: int = 200
+    status_per_ip_per_minute: float = 60.0
+    status_per_ip_burst: int = 30
+    status_per_village_per_minute: float = 3000.0
+    status_per_village_burst: int = 1000
     # JetStream's duplicate window on the village stream (seconds); after it, the
     # PostgreSQL unique event id keeps replays out.
     duplicate_window_seconds: float = 120.0

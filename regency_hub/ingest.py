@@ -33,10 +33,13 @@ from regency_hub.models import (
     CatalogEntry,
     DayAggregate,
     Event,
+    HubFiling,
     LetterMonth,
     RequestState,
     UmkmEntry,
     Village,
+    VillageForm,
+    VillageKey,
 )
 
 log = logging.getLogger("loket.hub.ingest")
@@ -195,6 +198,50 @@ def _umkm_upsert() -> Any:
     )
 
 
+def _store_form(
+    session: Session, village: Village, at: datetime, data: events.LetterTypeForm
+) -> None:
+    """The type's form, replaced only by a newer one (by the village's clock)."""
+    statement = insert(VillageForm).values(
+        village_id=village.id, code=data.code, sent_at=at, form=data.model_dump(mode="json")
+    )
+    current = VillageForm.__table__.c
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["village_id", "code"],
+            set_={"sent_at": statement.excluded.sent_at, "form": statement.excluded.form},
+            where=statement.excluded.sent_at >= current.sent_at,
+        )
+    )
+
+
+def store_key(session: Session, village_id: int, data: events.VillageKey) -> None:
+    """A key the village sent (or `add-village --public-key` gave): the newest received is
+    the one residents seal to; a key seen again becomes the newest again."""
+    statement = insert(VillageKey).values(
+        village_id=village_id, kid=data.kid, public_key=data.public_key
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["village_id", "kid"], set_={"received_at": func.clock_timestamp()}
+        )
+    )
+
+
+def _refused(session: Session, village: Village, at: datetime, data: events.SealedRefused) -> None:
+    """The village opened the box and could not file it: the resident corrects the form.
+    (Not compared with `sent_at`: that is the hub's clock, `at` the village's.)"""
+    session.execute(
+        update(HubFiling)
+        .where(
+            HubFiling.village_id == village.id,
+            HubFiling.request_id == data.request_id,
+            HubFiling.code == data.code,
+        )
+        .values(refused_at=at, problems=[p.model_dump() for p in data.problems])
+    )
+
+
 class _Projection:
     """What a batch's new events change besides the events table."""
 
@@ -259,6 +306,12 @@ class _Projection:
                 data.model_dump(mode="json")
                 | {"village_id": village.id, "event_id": event.id, "occurred_at": event.at}
             )
+        elif isinstance(data, events.LetterTypeForm):
+            _store_form(session, village, event.at, data)
+        elif isinstance(data, events.VillageKey):
+            store_key(session, village.id, data)
+        elif isinstance(data, events.SealedRefused):
+            _refused(session, village, event.at, data)
         elif isinstance(data, events.ProfileChanged):
             session.execute(
                 update(Village)

@@ -45,6 +45,8 @@ class Village(Base):
     # loket_pdf); the register policy it set (which register fields go up; none by default).
     archive_bucket: Mapped[str | None] = mapped_column(String(80), nullable=True)
     register_policy: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # Residents reach the village's pages at the hub only while it is active (h0004).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_received_at: Mapped[datetime | None] = mapped_column(
@@ -242,3 +244,56 @@ class LoginFailure(Base):
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
     wait_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class VillageKey(Base):
+    """The village's public keys for sealed requests (h0004): the newest is the one the
+    browser seals to; older ones stay so a box sealed before a key change still names one."""
+
+    __tablename__ = "village_keys"
+    __table_args__ = (UniqueConstraint("village_id", "kid"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    kid: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(87))
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+
+
+class VillageForm(Base):
+    """One letter type's form as the village last sent it (`catalog.form`)."""
+
+    __tablename__ = "village_forms"
+    __table_args__ = (UniqueConstraint("village_id", "code"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    # The village's clock of the event: an older event never replaces a newer form.
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    form: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class HubFiling(Base):
+    """A request a resident filed at the hub: the code the hub gave it and the pickup
+    secret's hash, nothing the resident typed (the box went to JetStream, not here).
+    What the village did with it is in `request_states` under the same (village, code);
+    a box the village could not file leaves its problems here (`request.refused`)."""
+
+    __tablename__ = "hub_filings"
+    __table_args__ = (UniqueConstraint("village_id", "code"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    code: Mapped[str] = mapped_column(String(12))
+    letter_type: Mapped[str] = mapped_column(String(40))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The last box sent (a correction sends another); refusals after it reopen the form.
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # [{"field", "message"}]: words from the village, never a typed value.
+    problems: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)

@@ -46,6 +46,14 @@ def village_users(session: Session) -> list[VillageUser]:
     ]
 
 
+def set_active(session: Session, *, kode_desa: str, active: bool) -> bool:
+    village = session.scalar(select(Village).where(Village.kode_desa == kode_desa))
+    if village is None:
+        return False
+    village.active = active
+    return True
+
+
 def credentials_file(village: Village, *, password: str, url: str, ca_pem: str) -> str:
     """What the village saves and points LOKET_HUB_CREDENTIALS at."""
     return json.dumps(

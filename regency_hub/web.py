@@ -7,9 +7,10 @@ Every page reads through `dashboard.py`; logins and sessions are `staff.py`'s.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,17 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from regency_hub import charts, dashboard, ratelimit, staff, umkm, villages
+from regency_hub import charts, dashboard, ratelimit, resident_pages, staff, umkm, villages
+from regency_hub.config import HubSettings
 from regency_hub.database import HubDatabase
 from regency_hub.ingest import IngestCounts
+from regency_hub.lookups import StatusReader
 from regency_hub.models import Event, HubUser, Village
+from regency_hub.ratelimit import Limiter, ResidentLimits
+from regency_hub.residents import Publisher
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "loket_hub_session"
@@ -53,21 +59,62 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+# The residents' pages run their own scripts (sealing, the offline QR, the service
+# worker) and talk only to us; the QR is drawn on a canvas and saved as a data: image.
+RESIDENT_CSP = (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; worker-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+_DASHBOARD = ("/masuk", "/keluar", "/desa", "/surat", "/umkm", "/pengumuman", "/healthz")
 
 
 class _LoginNeeded(Exception):
     pass
 
 
-class _PageHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+class _PageHeaders:
+    """Security and caching headers on every answer (plain ASGI: no per-request task)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        static = path.startswith("/static/")
+        versioned = static and b"v=" in scope.get("query_string", b"")
+        dashboard_page = path == "/" or path in _DASHBOARD
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                policy = CSP if dashboard_page else RESIDENT_CSP
+                headers.setdefault("Content-Security-Policy", policy)
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["X-Content-Type-Options"] = "nosniff"
+                if versioned:
+                    headers["Cache-Control"] = "public, max-age=31536000, immutable"
+                elif not static:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def resident_limits(settings: HubSettings) -> ResidentLimits:
+    return ResidentLimits(
+        filing_ip=Limiter(settings.filing_per_ip_per_minute, settings.filing_per_ip_burst),
+        filing_village=Limiter(
+            settings.filing_per_village_per_minute, settings.filing_per_village_burst
+        ),
+        status_ip=Limiter(settings.status_per_ip_per_minute, settings.status_per_ip_burst),
+        status_village=Limiter(
+            settings.status_per_village_per_minute, settings.status_per_village_burst
+        ),
+    )
 
 
 def _when(value: Any) -> str:
@@ -116,11 +163,33 @@ def create_app(
     *,
     announce: Announcer | None = None,
     login_limit: ratelimit.AddressBackoff | None = None,
+    publish: Publisher | None = None,
+    settings: HubSettings | None = None,
 ) -> FastAPI:
     address_limit = login_limit or ratelimit.AddressBackoff()
-    app = FastAPI(title="Loket Desa regency hub", docs_url=None, redoc_url=None, openapi_url=None)
+    settings = settings or HubSettings()
+    reader = StatusReader(db.url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        # The status lookups' connections belong to this event loop: closed on it.
+        await reader.close()
+
+    app = FastAPI(
+        title="Loket Desa regency hub",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
     app.add_middleware(_PageHeaders)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    # Ours, then what the residents' pages share with the office (resident_web).
+    app.mount(
+        "/static",
+        StaticFiles(directory=HERE / "static", packages=[("resident_web", "static")]),
+        name="static",
+    )
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters.update(when=_when, span=_span, hours=_hours, number=charts.number)
     templates.env.globals["month_label"] = _month_label
@@ -403,4 +472,13 @@ def create_app(
             return refused("Pengumuman gagal dikirim ke NATS. Coba lagi sebentar lagi.", 503)
         return RedirectResponse("/pengumuman?terkirim=1", status_code=303)
 
+    # Last: `/{kode}/…` must not shadow the dashboard's own paths.
+    resident_pages.install(
+        app,
+        db,
+        public_url=settings.public_web_url,
+        limits=resident_limits(settings),
+        publish=publish,
+        reader=reader,
+    )
     return app

@@ -18,9 +18,12 @@ PACKAGE_MAY_IMPORT = {
     "loket_protocol": (),  # the shared leaf: QR formats, field formats, the sync event schema
     "printer_drivers": ("loket_protocol",),
     "kiosk_app": ("printer_drivers", "loket_protocol"),
-    "regency_hub": ("loket_protocol",),
+    # resident_web: the residents' pages' static files and field macro, also the office's.
+    "regency_hub": ("loket_protocol", "resident_web"),
+    # The residents' pages' shared files: a leaf both web sides serve.
+    "resident_web": (),
     # kiosk_app: `loket kiosk` starts the kiosk from the office CLI.
-    "office_server": ("loket_protocol", "printer_drivers", "kiosk_app"),
+    "office_server": ("loket_protocol", "printer_drivers", "kiosk_app", "resident_web"),
 }
 
 # R2: the edge of office_server. Nothing outside it may import it.

@@ -73,6 +73,10 @@ class Hub:
     nats_host: str = "127.0.0.1"
     public_host: str = "127.0.0.1"
     tls_names: str = "localhost,127.0.0.1"
+    # More LOKET_REGENCY_* settings (the web's TLS certificate, rate limits, ...).
+    extra_env: dict[str, str] = field(default_factory=dict)
+    # The CA that signed the web's certificate, when it speaks HTTPS.
+    web_ca: Path | None = None
     name: str = field(default_factory=lambda: f"hub_{os.getpid()}_{uuid.uuid4().hex[:8]}")
     nats_port: int = field(default_factory=free_port)
     http_port: int = field(default_factory=free_port)
@@ -93,6 +97,7 @@ class Hub:
             "LOKET_REGENCY_PUBLIC_NATS_URL": f"tls://{self.public_host}:{self.nats_port}",
             "LOKET_REGENCY_TLS_NAMES": self.tls_names,
             "LOKET_REGENCY_DUPLICATE_WINDOW_SECONDS": str(self.duplicate_window),
+            **self.extra_env,
         }
 
     def hub_cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -141,10 +146,17 @@ class Hub:
         except OSError:
             return None
 
+    @property
+    def web_url(self) -> str:
+        scheme = "https" if self.web_ca else "http"
+        return f"{scheme}://127.0.0.1:{self.http_port}"
+
     def health(self) -> dict[str, Any]:
+        import ssl
         import urllib.request
 
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz") as answer:
+        context = ssl.create_default_context(cafile=str(self.web_ca)) if self.web_ca else None
+        with urllib.request.urlopen(f"{self.web_url}/healthz", context=context) as answer:
             return dict(json.load(answer))
 
     def stop(self) -> None:

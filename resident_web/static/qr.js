@@ -1,5 +1,6 @@
 /* Loket Desa: a small QR encoder (alphanumeric mode, error correction M, versions 1-40)
-   and base45, for the offline request QR (docs/DESIGN.md, kind 2). Loaded only when needed.
+   and base45, for the offline request QR (docs/DESIGN.md, kind 2); byte mode for the hub's
+   pickup QR. Loaded only when needed.
    Follows ISO/IEC 18004 as laid out in Project Nayuki's reference implementation. */
 (function (W) {
   "use strict";
@@ -54,14 +55,20 @@
     text = text.toUpperCase();
     var v, bits = [], i;
     function put(val, len) { for (var k = len - 1; k >= 0; k--) bits.push((val >>> k) & 1); }
+    // Byte mode for what alphanumeric cannot hold (the pickup QR's "#").
+    var bytes = /^[0-9A-Z $%*+\-.\/:]*$/.test(text) ? null : new TextEncoder().encode(text);
     for (v = 1; v <= 40; v++) {
-      var cc = v < 10 ? 9 : v < 27 ? 11 : 13;
-      if (4 + cc + Math.floor(text.length / 2) * 11 + (text.length % 2) * 6 <= dataCw(v) * 8) break;
+      var cc = bytes ? (v < 10 ? 8 : 16) : v < 10 ? 9 : v < 27 ? 11 : 13;
+      var need = bytes ? bytes.length * 8 : Math.floor(text.length / 2) * 11 + (text.length % 2) * 6;
+      if (4 + cc + need <= dataCw(v) * 8) break;
     }
     if (v > 40) throw new Error("too long");
-    put(2, 4); put(text.length, cc);
-    for (i = 0; i + 1 < text.length; i += 2) put(A.indexOf(text[i]) * 45 + A.indexOf(text[i + 1]), 11);
-    if (i < text.length) put(A.indexOf(text[i]), 6);
+    if (bytes) { put(4, 4); put(bytes.length, cc); bytes.forEach(function (b) { put(b, 8); }); }
+    else {
+      put(2, 4); put(text.length, cc);
+      for (i = 0; i + 1 < text.length; i += 2) put(A.indexOf(text[i]) * 45 + A.indexOf(text[i + 1]), 11);
+      if (i < text.length) put(A.indexOf(text[i]), 6);
+    }
     var cap = dataCw(v) * 8;
     put(0, Math.min(4, cap - bits.length));
     put(0, (8 - bits.length % 8) % 8);
