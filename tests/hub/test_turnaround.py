@@ -136,7 +136,7 @@ def test_the_migration_counts_the_requests_a_hub_already_holds(tmp_path: Path) -
     engine.dispose()
     db = HubDatabase(hub.url)
     try:
-        migrate.upgrade(db.engine, "h0002")
+        migrate.upgrade(db.engine, "h0004")  # the hub as it was before h0005
         kode = "36.04.01.2001"
         with db.unit_of_work() as session:
             villages.add_village(session, kode_desa=kode, name="Lama")
