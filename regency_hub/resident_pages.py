@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 import resident_web
 from loket_protocol import events
@@ -72,8 +75,44 @@ async def _json_body(request: Request) -> Any:
         raise residents.Refusal(422, BAD_BODY) from exc
 
 
+async def _raw_json_body(scope: Scope, receive: Receive) -> Any:
+    """`_json_body` for a plain ASGI route: the same limit, the same refusals."""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+            raise residents.Refusal(413, TOO_LARGE)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise residents.Refusal(422, BAD_BODY)  # gone before the body was in
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise residents.Refusal(413, TOO_LARGE)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    try:
+        return json.loads(b"".join(chunks))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise residents.Refusal(422, BAD_BODY) from exc
+
+
 def _client(request: Request) -> str:
     return request.client.host if request.client else "-"
+
+
+class _PlainEndpoint:
+    """A route's endpoint as a bare ASGI app (Starlette wraps plain functions in its
+    Request machinery; an object it calls as is)."""
+
+    def __init__(self, answer: Callable[[Scope, Receive], Awaitable[Response]]) -> None:
+        self._answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self._answer(scope, receive)
+        await response(scope, receive, send)
 
 
 def install(
@@ -201,21 +240,20 @@ def install(
             return _error(503, "Permohonan belum terkirim. Coba lagi sebentar lagi.")
         return JSONResponse({"code": code})
 
-    @router.post("/{kode}/api/status")
-    async def request_status(request: Request, kode: str) -> Response:
-        place, types = await village_of(kode)
+    async def request_status(scope: Scope, receive: Receive) -> Response:
+        place, types = await village_of(scope["path_params"]["kode"])
         if place is None:
             return _error(404, NOT_FOUND)
-        wait = limits.check("status", _client(request), place.kode_desa)
+        client = scope.get("client")
+        wait = limits.check("status", client[0] if client else "-", place.kode_desa)
         if wait:
             return _error(429, TOO_MANY.format(s=wait), wait)
         try:
-            query = residents.StatusQuery.model_validate(await _json_body(request))
+            query = residents.StatusQuery.model_validate(await _raw_json_body(scope, receive))
         except residents.Refusal as refusal:
             return _error(refusal.status, refusal.message)
         except ValidationError:
             return _error(404, NO_MATCH)
-
         try:
             answer = await residents.status(reader, place, query)
         except (psycopg.OperationalError, OSError):
@@ -224,6 +262,11 @@ def install(
             return _error(404, NO_MATCH)
         title = next((lt.title for lt in types if lt.code == answer.letter_type), None)
         return JSONResponse(residents.answer_json(answer, title or answer.letter_type))
+
+    # Plain ASGI, not FastAPI's request handling: the hot path of residents' phones.
+    router.router.routes.append(
+        Route("/{kode}/api/status", _PlainEndpoint(request_status), methods=["POST"])
+    )
 
     @router.get("/{kode}")
     def village_root(request: Request, kode: str) -> Response:
