@@ -183,7 +183,6 @@ def create_app(
         openapi_url=None,
         lifespan=lifespan,
     )
-    app.add_middleware(_PageHeaders)
     # Ours, then what the residents' pages share with the office (resident_web).
     app.mount(
         "/static",
@@ -473,7 +472,7 @@ def create_app(
         return RedirectResponse("/pengumuman?terkirim=1", status_code=303)
 
     # Last: `/{kode}/…` must not shadow the dashboard's own paths.
-    resident_pages.install(
+    status_route = resident_pages.install(
         app,
         db,
         public_url=settings.public_web_url,
@@ -481,4 +480,7 @@ def create_app(
         publish=publish,
         reader=reader,
     )
+    # The later added is the outer: every answer, the shortcut's too, gets the headers.
+    app.add_middleware(resident_pages.StatusShortcut, route=status_route)
+    app.add_middleware(_PageHeaders)
     return app
