@@ -151,7 +151,7 @@ OLD=""
 [[ -n $OLD && ! -x $OLD/bin/loket ]] && OLD=""
 say "release $STAMP-$REV"
 install -d -m 755 "$NEW/src" "$NEW/bin"
-for part in office_server kiosk_app printer_drivers loket_protocol regency_hub \
+for part in office_server kiosk_app printer_drivers loket_protocol regency_hub resident_web \
   pyproject.toml README.md deploy; do
   [[ -e $SRC/$part ]] && cp -r "$SRC/$part" "$NEW/src/"
 done
