@@ -8,10 +8,9 @@ Every page reads through `dashboard.py`; logins and sessions are `staff.py`'s.
 from __future__ import annotations
 
 import contextlib
-import re
 import secrets
 from collections.abc import AsyncIterator, Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from sqlalchemy import func, select
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from regency_hub import charts, dashboard, ratelimit, resident_pages, staff, umkm, villages
+from regency_hub import charts, dashboard, display, ratelimit, resident_pages, staff, umkm, villages
 from regency_hub.config import HubSettings
 from regency_hub.database import HubDatabase
 from regency_hub.ingest import IngestCounts
@@ -37,21 +36,6 @@ HERE = Path(__file__).parent
 SESSION_COOKIE = "loket_hub_session"
 LOGIN_CSRF_COOKIE = "loket_hub_login_csrf"
 BAD_FORM = "Sesi formulir tidak valid. Muat ulang halaman lalu coba lagi."
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
-MONTH_NAMES = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
 # Publishes an announcement (event id, envelope) to every village; raises if not acked.
 Announcer = Callable[[str, bytes], None]
 
@@ -117,46 +101,6 @@ def resident_limits(settings: HubSettings) -> ResidentLimits:
     )
 
 
-def _when(value: Any) -> str:
-    if value is None:
-        return "belum pernah"
-    local = value.astimezone(dashboard.WIB)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H:%M} WIB"
-
-
-def _span(value: timedelta | None) -> str:
-    if value is None:
-        return "-"
-    seconds = int(value.total_seconds())
-    if seconds < 120:
-        return f"{seconds} detik"
-    if seconds < 2 * 3600:
-        return f"{seconds // 60} menit"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} jam"
-    return f"{seconds // 86400} hari"
-
-
-def _hours(value: float) -> str:
-    if value < 1:
-        return f"{round(value * 60)} menit"
-    if value < 48:
-        return f"{value:.1f} jam".replace(".", ",")
-    return f"{value / 24:.1f} hari".replace(".", ",")
-
-
-def _month_label(month: date) -> str:
-    return f"{MONTH_NAMES[month.month - 1]} {month.year}"
-
-
-def _parse_month(text: str | None) -> date:
-    if text and re.fullmatch(r"\d{4}-\d{2}", text):
-        year, month = int(text[:4]), int(text[5:])
-        if 2000 <= year <= 2100 and 1 <= month <= 12:
-            return date(year, month, 1)
-    return dashboard.this_month()
-
-
 def create_app(
     db: HubDatabase,
     counts: IngestCounts,
@@ -190,8 +134,10 @@ def create_app(
         name="static",
     )
     templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.filters.update(when=_when, span=_span, hours=_hours, number=charts.number)
-    templates.env.globals["month_label"] = _month_label
+    templates.env.filters.update(
+        when=display.when, span=display.span, hours=display.hours, number=charts.number
+    )
+    templates.env.globals["month_label"] = display.month_label
 
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context, status_code=status_code)
@@ -330,17 +276,17 @@ def create_app(
     @app.get("/surat")
     def letters(request: Request, bulan: str = "", desa: str = "") -> Response:
         user, csrf = signed_in(request)
-        month = _parse_month(bulan)
+        month = display.parse_month(bulan)
         village_id = int(desa) if desa.isdigit() else None
         with db.unit_of_work() as session:
             report = dashboard.letters(session, month=month, village_id=village_id)
             choices = dashboard.village_choices(session)
         by_type = charts.bar_chart(
             [(t, report.type_totals[t]) for t in report.types[:12]],
-            title=f"Surat per jenis, {_month_label(month)}",
+            title=f"Surat per jenis, {display.month_label(month)}",
         )
         trend = charts.line_chart(
-            [(f"{MONTHS[m.month - 1]} {m.year % 100:02d}", n) for m, n in report.trend],
+            [(f"{display.MONTHS[m.month - 1]} {m.year % 100:02d}", n) for m, n in report.trend],
             title="Surat per bulan, 12 bulan terakhir",
         )
         return page(
