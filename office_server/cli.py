@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from office_server import cli_hub
+from office_server import cli_backup, cli_hub
 from office_server.cli_support import CommandFailed, open_database, unit_of_work
 from office_server.config import Settings, get_settings
 from office_server.errors import DomainError, ValidationFailed
@@ -188,51 +188,6 @@ def cmd_notify_run(args: argparse.Namespace) -> int:
         db.dispose()
 
 
-def cmd_backup(args: argparse.Namespace) -> int:
-    from office_server.backup import BackupError, create_backup
-
-    try:
-        manifest = create_backup(get_settings(), Path(args.file))
-    except BackupError as exc:
-        raise CommandFailed(str(exc)) from exc
-    except OSError as exc:
-        raise CommandFailed(f"Cadangan gagal: {exc.strerror or exc} ({exc.filename}).") from exc
-    print(
-        f"Backup written to {args.file}: database ({manifest['database']['dialect']}), "
-        f"{len(manifest['archive'])} letter PDFs, manifest with SHA-256 of each file."
-    )
-    return 0
-
-
-def cmd_nightly_backup(args: argparse.Namespace) -> int:
-    from office_server.backup import BackupError
-    from office_server.nightly_backup import nightly
-
-    settings = get_settings()
-    folder = Path(args.dir) if args.dir else settings.resolved_backup_dir
-    try:
-        target = nightly(settings, folder=folder, keep=args.keep or settings.backup_keep)
-    except BackupError as exc:
-        raise CommandFailed(str(exc)) from exc
-    except OSError as exc:
-        raise CommandFailed(f"Cadangan gagal: {exc.strerror or exc} ({exc.filename}).") from exc
-    print(f"Cadangan malam ini: {target}")
-    return 0
-
-
-def cmd_usb_copy(args: argparse.Namespace) -> int:
-    from office_server.nightly_backup import copy_to_usb
-
-    settings = get_settings()
-    label = args.label or settings.backup_usb_label
-    if not label:
-        print("Tidak ada disk USB yang diatur (LOKET_BACKUP_USB_LABEL); dilewati.")
-        return 0
-    folder = Path(args.dir) if args.dir else settings.resolved_backup_dir
-    print(copy_to_usb(label, folder).message)
-    return 0
-
-
 def cmd_doctor(args: argparse.Namespace) -> int:
     from office_server import doctor
 
@@ -242,20 +197,6 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     )
     print(doctor.report(findings))
     return 1 if any(f.ok is False for f in findings) else 0
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    from office_server.backup import BackupError, restore_backup
-
-    try:
-        manifest = restore_backup(get_settings(), Path(args.file))
-    except BackupError as exc:
-        raise CommandFailed(str(exc)) from exc
-    print(
-        f"Restored {sum(manifest['rows'].values())} rows and {len(manifest['archive'])} letter "
-        "PDFs; every hash and row count checked."
-    )
-    return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -364,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
 
     cli_hub.add_commands(sub)
+    cli_backup.add_commands(sub)
     p = sub.add_parser("init", help="set up a real village: profile and letter types")
     for flag in ("--name", "--kode-desa", "--kecamatan", "--kabupaten", "--provinsi"):
         p.add_argument(flag, required=True)
@@ -406,28 +348,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="one pass, then exit")
     p.set_defaults(func=cmd_notify_run)
 
-    p = sub.add_parser("backup", help="write a consistent backup (database + archive) to FILE")
-    p.add_argument("file")
-    p.set_defaults(func=cmd_backup)
-
-    p = sub.add_parser("nightly-backup", help="a dated backup into the backup folder, keep N")
-    p.add_argument("--dir", help="the folder (default LOKET_BACKUP_DIR)")
-    p.add_argument("--keep", type=int, help="copies kept (default LOKET_BACKUP_KEEP)")
-    p.set_defaults(func=cmd_nightly_backup)
-
-    p = sub.add_parser("usb-copy", help="copy the newest backup to a USB disk by its label")
-    p.add_argument("--label", help="file-system label (default LOKET_BACKUP_USB_LABEL)")
-    p.add_argument("--dir", help="the backup folder (default LOKET_BACKUP_DIR)")
-    p.set_defaults(func=cmd_usb_copy)
-
     p = sub.add_parser("doctor", help="check this install and say how to fix what is wrong")
     p.add_argument("--server-url", help="the office server (default: this PC's, or the kiosk's)")
     p.add_argument("--kiosk-config", help=f"the kiosk's settings (default {DEFAULT_KIOSK_CONFIG})")
     p.set_defaults(func=cmd_doctor)
-
-    p = sub.add_parser("restore", help="restore a backup FILE into an empty data folder")
-    p.add_argument("file")
-    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("verify", help="check that a PDF is a letter this office issued")
     p.add_argument("pdf")
