@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
+
+from loket_protocol.backoff import Backoff, Clock
 
 # Buckets not touched for this long are forgotten (a full bucket is the same as none).
 _FORGET_AFTER_SECONDS = 3600.0
@@ -80,9 +80,6 @@ class ResidentLimits:
         return per_ip.take(ip) or per_village.take(village)
 
 
-Clock = Callable[[], float]
-# Addresses remembered before the idlest is forgotten: memory stays bounded.
-MAX_KEYS = 10_000
 # A regency office's staff share one address (NAT), so more free tries than per name.
 FREE_FAILURES = 20
 FIRST_WAIT_SECONDS = 30.0
@@ -90,56 +87,16 @@ MAX_WAIT_SECONDS = 15 * 60.0
 FORGET_AFTER_SECONDS = 30 * 60.0
 
 
-class AddressBackoff:
-    """After `free` failures from one address it waits `base_delay` from its latest
-    failure, doubling with each further failure up to `max_delay`; quiet for
-    `forget_after`, it starts over."""
+class AddressBackoff(Backoff):
+    """Failed staff logins per client address: after FREE_FAILURES a wait from
+    FIRST_WAIT_SECONDS doubling to MAX_WAIT_SECONDS; quiet for FORGET_AFTER_SECONDS, an
+    address starts over."""
 
-    def __init__(
-        self,
-        *,
-        free: int = FREE_FAILURES,
-        base_delay: float = FIRST_WAIT_SECONDS,
-        max_delay: float = MAX_WAIT_SECONDS,
-        forget_after: float = FORGET_AFTER_SECONDS,
-        clock: Clock = time.monotonic,
-    ) -> None:
-        self.free = free
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self.forget_after = forget_after
-        self.clock = clock
-        self._state: OrderedDict[str, tuple[int, float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _failures(self, key: str, now: float) -> tuple[int, float]:
-        failures, last = self._state.get(key, (0, now))
-        if failures and now - last >= self.forget_after:
-            del self._state[key]
-            return 0, now
-        return failures, last
-
-    def _delay(self, failures: int) -> float:
-        if failures < self.free:
-            return 0.0
-        return float(min(self.max_delay, self.base_delay * 2 ** min(failures - self.free, 30)))
-
-    def wait(self, key: str) -> float:
-        """Seconds the address must still wait (0: it may try now)."""
-        with self._lock:
-            now = self.clock()
-            failures, last = self._failures(key, now)
-            return max(0.0, last + self._delay(failures) - now)
-
-    def fail(self, key: str) -> None:
-        with self._lock:
-            now = self.clock()
-            failures, _ = self._failures(key, now)
-            self._state[key] = (failures + 1, now)
-            self._state.move_to_end(key)
-            while len(self._state) > MAX_KEYS:
-                self._state.popitem(last=False)
-
-    def clear(self, key: str) -> None:
-        with self._lock:
-            self._state.pop(key, None)
+    def __init__(self, *, clock: Clock = time.monotonic) -> None:
+        super().__init__(
+            free=FREE_FAILURES,
+            base_delay=FIRST_WAIT_SECONDS,
+            max_delay=MAX_WAIT_SECONDS,
+            forget_after=FORGET_AFTER_SECONDS,
+            clock=clock,
+        )
