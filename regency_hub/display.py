@@ -6,23 +6,10 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
+from loket_protocol.months import BULAN
 from regency_hub import dashboard
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
-MONTH_NAMES = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
 
 
 def when(value: Any) -> str:
@@ -54,7 +41,7 @@ def hours(value: float) -> str:
 
 
 def month_label(month: date) -> str:
-    return f"{MONTH_NAMES[month.month - 1]} {month.year}"
+    return f"{BULAN[month.month - 1]} {month.year}"
 
 
 def parse_month(text: str | None) -> date:

@@ -17,9 +17,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loket_protocol.months import BULAN
 from office_server.audit import service as audit
 from office_server.audit.service import Actor
-from office_server.letters.context import BULAN, format_tanggal
+from office_server.letters.context import format_tanggal
 from office_server.letters.models import Letter
 from office_server.letters.rendering import html_to_pdf
 from office_server.requests.models import LetterRequest

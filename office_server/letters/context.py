@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple
 
+from loket_protocol.months import BULAN
 from office_server.qr_images import qr_svg_data_uri
 from office_server.village import logo as village_logo
 
@@ -23,20 +24,6 @@ logger = logging.getLogger(__name__)
 
 Layout = Literal["A4", "F4", "thermal80", "thermal58"]
 
-BULAN = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 
